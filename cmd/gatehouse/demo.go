@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gatehouse-id/gatehouse/internal/center"
+	"github.com/gatehouse-id/gatehouse/internal/center/scimserver"
+	"github.com/gatehouse-id/gatehouse/internal/config"
+	"github.com/gatehouse-id/gatehouse/internal/httpserver"
+	"github.com/gatehouse-id/gatehouse/internal/store/centerdb"
+)
+
+// demoFile is demo.json: everything a newcomer, a script or a browser test
+// needs to use the running demo. Its keys are a contract; later features add
+// keys, never rename them.
+type demoFile struct {
+	CenterURL    string `json:"center_url"`
+	SCIMURL      string `json:"scim_url"`
+	SCIMToken    string `json:"scim_token"`
+	SCIMTokenID  string `json:"scim_token_id"`
+	DirectoryURL string `json:"directory_url"`
+}
+
+func demoCmd() *cobra.Command {
+	var data, centerListen, directoryListen string
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Start a ready-to-use instance on embedded SQLite, with nothing to set up",
+		Long: `Start Gatehouse with both halves on an embedded SQLite database in the data
+directory, and write demo.json there with the URLs and credentials to use.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg := config.Default()
+			cfg.Database = filepath.Join(data, "gatehouse.db")
+			cfg.Center.Listen, cfg.Directory.Listen = centerListen, directoryListen
+			log := newLogger("info", "text")
+			in, err := start(cmd.Context(), cfg, log)
+			if err != nil {
+				return err
+			}
+			defer in.close()
+			path := filepath.Join(data, "demo.json")
+			d, err := seedDemo(cmd.Context(), in, path)
+			if err != nil {
+				return err
+			}
+			printDemo(cmd, d, path)
+			return httpserver.Serve(cmd.Context(), log, in.servers...)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&data, "data", "./gatehouse-demo", "data directory for the database and demo.json")
+	f.StringVar(&centerListen, "center-listen", "127.0.0.1:8090", "address of the center's listener")
+	f.StringVar(&directoryListen, "directory-listen", "127.0.0.1:8080", "address of the directory's listener")
+	return cmd
+}
+
+// seedDemo makes the demo usable and writes demo.json. Secrets are stored
+// hashed, so each start issues a fresh SCIM token and revokes the previous
+// demo token rather than reusing it.
+func seedDemo(ctx context.Context, in *instance, path string) (*demoFile, error) {
+	cs := centerdb.New(in.db)
+	var prev demoFile
+	if b, err := os.ReadFile(path); err == nil {
+		json.Unmarshal(b, &prev)
+	}
+	now := time.Now()
+	if prev.SCIMTokenID != "" {
+		if err := cs.RevokeSCIMToken(ctx, prev.SCIMTokenID, now); err != nil && !errors.Is(err, center.ErrNotFound) {
+			return nil, err
+		}
+	}
+	t, secret := center.NewSCIMToken(now)
+	if err := cs.CreateSCIMToken(ctx, t, now); err != nil {
+		return nil, fmt.Errorf("demo SCIM token: %w (revoke one with gatehouse center scim-token revoke)", err)
+	}
+	d := &demoFile{
+		CenterURL:    in.center.URL(),
+		SCIMToken:    secret,
+		SCIMTokenID:  t.ID,
+		DirectoryURL: in.dir.URL(),
+	}
+	d.SCIMURL = d.CenterURL + scimserver.Prefix
+	b, _ := json.MarshalIndent(d, "", "  ")
+	if err := os.WriteFile(path, append(b, '\n'), 0o600); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func printDemo(cmd *cobra.Command, d *demoFile, path string) {
+	fmt.Fprintf(cmd.OutOrStdout(), `
+Gatehouse demo is running.
+
+  Center (AWS IAM Identity Center role)   %s
+    SCIM endpoint                         %s
+    SCIM token                            %s
+  Directory (Entra ID role)               %s
+
+Everything above is also in %s.
+
+Try the SCIM server:
+  curl -s -H "Authorization: Bearer %s" '%s/Users?filter=userName%%20eq%%20%%22ada%%22'
+
+Press Ctrl-C to stop.
+`, d.CenterURL, d.SCIMURL, d.SCIMToken, d.DirectoryURL, path, d.SCIMToken, d.SCIMURL)
+}
