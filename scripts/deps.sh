@@ -1,0 +1,33 @@
+# Sourced by scripts/test.sh: install what the tests need on a fresh Debian
+# machine. Each step is skipped when its tool is already there.
+
+apt_install() {
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  if [ -z "${APT_UPDATED:-}" ]; then
+    $sudo apt-get update -qq
+    APT_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+pg_bindir() {
+  local d
+  for d in /usr/lib/postgresql/*/bin; do
+    [ -x "$d/initdb" ] && { echo "$d"; return 0; }
+  done
+  command -v initdb >/dev/null && dirname "$(command -v initdb)" && return 0
+  return 1
+}
+
+install_deps() {
+  pg_bindir >/dev/null || apt_install postgresql
+  command -v npm >/dev/null || apt_install nodejs npm
+  # Real third-party peers used by the tests (newman, SCIMMY, ...), pinned
+  # in tools/peers/package-lock.json.
+  if [ -f tools/peers/package.json ]; then
+    if [ ! -d tools/peers/node_modules ] || [ tools/peers/package-lock.json -nt tools/peers/node_modules ]; then
+      (cd tools/peers && npm ci --no-audit --no-fund --loglevel=error)
+    fi
+  fi
+}
