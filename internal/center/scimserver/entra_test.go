@@ -28,11 +28,11 @@ var awsAnswer = map[string]struct {
 }{
 	"Create User": {400, "AWS requires displayName on create (§1.5); the example has none"},
 	"Query by externalId (mailNickname matching example)": {400, `AWS accepts only attr eq "value" (§1.4); the value is unquoted`},
-	"Query by work email":                                   {400, "AWS does not filter on emails (§1.4)"},
-	"Disable User (default job, no flag) - string boolean":  {200, "PatchUser answers 200 with the user (§1.3)"},
-	"Disable User (aadOptscim062020 flag)":                  {200, "PatchUser answers 200 with the user (§1.3)"},
-	"Add single-value attribute (no flag)":                  {200, "PatchUser answers 200 with the user (§1.3)"},
-	"Replace multiple attributes (no flag)":                 {200, "PatchUser answers 200 with the user (§1.3)"},
+	"Query by work email": {400, "AWS does not filter on emails (§1.4)"},
+	"Disable User (default job, no flag) - string boolean":                                    {200, "PatchUser answers 200 with the user (§1.3)"},
+	"Disable User (aadOptscim062020 flag)":                                                    {200, "PatchUser answers 200 with the user (§1.3)"},
+	"Add single-value attribute (no flag)":                                                    {200, "PatchUser answers 200 with the user (§1.3)"},
+	"Replace multiple attributes (no flag)":                                                   {200, "PatchUser answers 200 with the user (§1.3)"},
 	"Replace multiple attributes (aadOptscim062020 flag) - pathless replace with dotted keys": {200, "PatchUser answers 200 (§1.3)"},
 }
 

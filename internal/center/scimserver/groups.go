@@ -143,7 +143,7 @@ func planGroupOp(o op) ([]groupChange, error) {
 		// "members": [...]}; AWS's own example also repeats the "id".
 		var obj map[string]json.RawMessage
 		if err := json.Unmarshal(o.value, &obj); err != nil {
-			return nil, patchError("an operation without a path needs an object value")
+			return nil, scim.PatchError("an operation without a path needs an object value")
 		}
 		var out []groupChange
 		for k, v := range obj {
@@ -152,7 +152,7 @@ func planGroupOp(o op) ([]groupChange, error) {
 			}
 			path, err := filter.ParsePath(k)
 			if err != nil {
-				return nil, patchError("invalid attribute " + k)
+				return nil, scim.PatchError("invalid attribute " + k)
 			}
 			cs, err := planGroupOp(op{op: o.op, path: &path, raw: k, value: v})
 			if err != nil {
@@ -163,27 +163,27 @@ func planGroupOp(o op) ([]groupChange, error) {
 		return out, nil
 	}
 	p := o.path
-	attr := strings.ToLower(topName(p.Attr))
+	attr := strings.ToLower(scim.TopName(p.Attr))
 	switch attr {
 	case "displayname", "externalid":
 		if p.Filter != nil || p.Attr.Sub != "" {
-			return nil, patchError("invalid path " + o.raw)
+			return nil, scim.PatchError("invalid path " + o.raw)
 		}
 		if o.op == "remove" {
 			if attr == "displayname" {
-				return nil, patchError("displayName cannot be removed")
+				return nil, scim.PatchError("displayName cannot be removed")
 			}
 			return []groupChange{{attr: attr, op: o.op}}, nil
 		}
 		var s string
 		if err := json.Unmarshal(o.value, &s); err != nil {
-			return nil, patchError(p.Attr.Name + " must be a string")
+			return nil, scim.PatchError(p.Attr.Name + " must be a string")
 		}
 		return []groupChange{{attr: attr, op: o.op, value: s}}, nil
 	case "members":
 		return planMembers(o)
 	default:
-		return nil, patchError("only displayName, externalId and members can be changed on a group, not " + o.raw)
+		return nil, scim.PatchError("only displayName, externalId and members can be changed on a group, not " + o.raw)
 	}
 }
 
@@ -192,27 +192,27 @@ func planMembers(o op) ([]groupChange, error) {
 	if p.Filter != nil {
 		// members[value eq "id"] (Entra with aadOptscim062020).
 		if o.op != "remove" || p.Sub != "" {
-			return nil, patchError("a members[...] path is supported for remove only")
+			return nil, scim.PatchError("a members[...] path is supported for remove only")
 		}
 		cmps, ok := filter.Conjuncts(p.Filter)
 		if !ok || len(cmps) != 1 || cmps[0].Op != "eq" || !strings.EqualFold(cmps[0].Path.Name, "value") {
-			return nil, patchError(`the only supported members filter is members[value eq "<id>"]`)
+			return nil, scim.PatchError(`the only supported members filter is members[value eq "<id>"]`)
 		}
 		id, ok := cmps[0].Value.(string)
 		if !ok {
-			return nil, patchError("a member value must be a string")
+			return nil, scim.PatchError("a member value must be a string")
 		}
 		return []groupChange{{attr: "members", op: "remove", members: []string{id}}}, nil
 	}
 	if p.Attr.Sub != "" {
-		return nil, patchError("invalid path " + o.raw)
+		return nil, scim.PatchError("invalid path " + o.raw)
 	}
 	if o.value == nil { // remove on "members" without a value empties the group
 		return []groupChange{{attr: "members", op: o.op, all: true}}, nil
 	}
 	var ms []memberValue
 	if err := strictUnmarshal(o.value, &ms); err != nil {
-		return nil, patchError(`members must be a list of {"value": "<user id>"} objects`)
+		return nil, scim.PatchError(`members must be a list of {"value": "<user id>"} objects`)
 	}
 	ids, err := memberIDs(ms)
 	if err != nil {
