@@ -151,43 +151,48 @@ func validateUser(u *scim.User) error {
 		return badRequest("The attribute displayName is required.")
 	}
 	// AWS: "Currently list attributes only allow single item".
-	for attr, n := range map[string]int{"emails": len(u.Emails), "addresses": len(u.Addresses),
-		"phoneNumbers": len(u.PhoneNumbers), "roles": len(u.Roles)} {
-		if n > 1 {
-			return badRequest("Currently list attributes only allow single item (%s has %d).", attr, n)
+	for _, l := range []struct {
+		attr string
+		n    int
+	}{{"emails", len(u.Emails)}, {"addresses", len(u.Addresses)}, {"phoneNumbers", len(u.PhoneNumbers)}, {"roles", len(u.Roles)}} {
+		if l.n > 1 {
+			return badRequest("Currently list attributes only allow single item (%s has %d).", l.attr, l.n)
 		}
 	}
 	if len(u.Emails) == 1 && !u.Emails[0].Primary {
 		return badRequest("The email address must be marked primary.")
 	}
-	strs := map[string]string{
-		"externalId": u.ExternalID, "displayName": u.DisplayName, "nickName": u.NickName,
-		"profileUrl": u.ProfileURL, "title": u.Title, "userType": u.UserType,
-		"preferredLanguage": u.PreferredLanguage, "locale": u.Locale, "timezone": u.Timezone,
-		"name.formatted": u.Name.Formatted, "name.familyName": u.Name.FamilyName, "name.givenName": u.Name.GivenName,
-		"name.middleName": u.Name.MiddleName, "name.honorificPrefix": u.Name.HonorificPrefix,
-		"name.honorificSuffix": u.Name.HonorificSuffix,
+	// Checked in a fixed order, so the same body always gets the same answer.
+	strs := [][2]string{
+		{"externalId", u.ExternalID}, {"displayName", u.DisplayName}, {"nickName", u.NickName},
+		{"profileUrl", u.ProfileURL}, {"title", u.Title}, {"userType", u.UserType},
+		{"preferredLanguage", u.PreferredLanguage}, {"locale", u.Locale}, {"timezone", u.Timezone},
+		{"name.formatted", u.Name.Formatted}, {"name.familyName", u.Name.FamilyName}, {"name.givenName", u.Name.GivenName},
+		{"name.middleName", u.Name.MiddleName}, {"name.honorificPrefix", u.Name.HonorificPrefix},
+		{"name.honorificSuffix", u.Name.HonorificSuffix},
 	}
 	for _, e := range u.Emails {
-		strs["emails.value"], strs["emails.type"] = e.Value, e.Type
+		strs = append(strs, [2]string{"emails.value", e.Value}, [2]string{"emails.type", e.Type})
 	}
 	for _, p := range u.PhoneNumbers {
-		strs["phoneNumbers.value"], strs["phoneNumbers.type"] = p.Value, p.Type
+		strs = append(strs, [2]string{"phoneNumbers.value", p.Value}, [2]string{"phoneNumbers.type", p.Type})
 	}
 	for _, r := range u.Roles {
-		strs["roles.value"], strs["roles.type"] = r.Value, r.Type
+		strs = append(strs, [2]string{"roles.value", r.Value}, [2]string{"roles.type", r.Type})
 	}
 	for _, a := range u.Addresses {
-		strs["addresses.formatted"], strs["addresses.streetAddress"] = a.Formatted, a.StreetAddress
-		strs["addresses.locality"], strs["addresses.region"] = a.Locality, a.Region
-		strs["addresses.postalCode"], strs["addresses.country"], strs["addresses.type"] = a.PostalCode, a.Country, a.Type
+		strs = append(strs, [2]string{"addresses.formatted", a.Formatted}, [2]string{"addresses.streetAddress", a.StreetAddress},
+			[2]string{"addresses.locality", a.Locality}, [2]string{"addresses.region", a.Region},
+			[2]string{"addresses.postalCode", a.PostalCode}, [2]string{"addresses.country", a.Country},
+			[2]string{"addresses.type", a.Type})
 	}
 	if e := u.Enterprise; e != nil {
-		strs["employeeNumber"], strs["costCenter"], strs["organization"] = e.EmployeeNumber, e.CostCenter, e.Organization
-		strs["division"], strs["department"], strs["manager.value"] = e.Division, e.Department, u.ManagerID()
+		strs = append(strs, [2]string{"employeeNumber", e.EmployeeNumber}, [2]string{"costCenter", e.CostCenter},
+			[2]string{"organization", e.Organization}, [2]string{"division", e.Division},
+			[2]string{"department", e.Department}, [2]string{"manager.value", u.ManagerID()})
 	}
-	for attr, v := range strs {
-		if err := checkString(attr, v); err != nil {
+	for _, kv := range strs {
+		if err := checkString(kv[0], kv[1]); err != nil {
 			return err
 		}
 	}
