@@ -302,3 +302,40 @@ func findKey(m map[string]any, key string) (string, bool) {
 	}
 	return "", false
 }
+
+// GetPath returns the value at path p in doc, or nil: an attribute, a
+// sub-attribute, the first value of a multi-valued attribute matching the
+// path's filter, or a sub-attribute of that value.
+func GetPath(doc map[string]any, p filter.Path) any {
+	c, name, err := container(doc, p, false)
+	if err != nil || c == nil {
+		return nil
+	}
+	v := Get(c, name)
+	if p.Filter != nil {
+		cmps, ok := filter.Conjuncts(p.Filter)
+		if !ok {
+			return nil
+		}
+		list, _ := v.([]any)
+		v = nil
+		for _, el := range list {
+			if obj, ok := el.(map[string]any); ok && matches(obj, cmps) {
+				v = obj
+				break
+			}
+		}
+		if v == nil || p.Sub == "" {
+			return v
+		}
+		return Get(v.(map[string]any), p.Sub)
+	}
+	if p.Attr.Sub != "" {
+		obj, _ := v.(map[string]any)
+		if obj == nil {
+			return nil
+		}
+		return Get(obj, p.Attr.Sub)
+	}
+	return v
+}

@@ -1,0 +1,69 @@
+package provisioning
+
+import (
+	"github.com/gatehouse-id/gatehouse/internal/directory"
+	"github.com/gatehouse-id/gatehouse/internal/provisioning/expr"
+)
+
+// userSource exposes a directory user to expressions with Entra's attribute
+// names, plus the computed ones: objectId, IsSoftDeleted (unassigned, out of
+// scope, deleted or disabled) and appRoleAssignments.
+func userSource(u *directory.User, softDeleted bool, roles []expr.AppRoleAssignment) expr.Attributes {
+	s := func(v string) expr.Value {
+		if v == "" {
+			return expr.Null()
+		}
+		return expr.String(v)
+	}
+	a := expr.Attributes{
+		"objectId":                   expr.String(u.ID),
+		"userPrincipalName":          s(u.UserPrincipalName),
+		"mail":                       s(u.Mail),
+		"mailNickname":               s(u.MailNickname),
+		"givenName":                  s(u.GivenName),
+		"surname":                    s(u.Surname),
+		"displayName":                s(u.DisplayName),
+		"jobTitle":                   s(u.JobTitle),
+		"department":                 s(u.Department),
+		"employeeId":                 s(u.EmployeeID),
+		"companyName":                s(u.CompanyName),
+		"mobile":                     s(u.MobilePhone),
+		"mobilePhone":                s(u.MobilePhone),
+		"officeLocation":             s(u.OfficeLocation),
+		"physicalDeliveryOfficeName": s(u.OfficeLocation),
+		"streetAddress":              s(u.StreetAddress),
+		"city":                       s(u.City),
+		"state":                      s(u.State),
+		"postalCode":                 s(u.PostalCode),
+		"country":                    s(u.Country),
+		"preferredLanguage":          s(u.PreferredLanguage),
+		"usageLocation":              s(u.UsageLocation),
+		"manager":                    s(u.ManagerID),
+		"accountEnabled":             expr.Bool(u.AccountEnabled),
+		"IsSoftDeleted":              expr.Bool(softDeleted),
+		"appRoleAssignments":         expr.AppRoleAssignments(roles...),
+	}
+	if len(u.BusinessPhones) > 0 {
+		a["businessPhones"] = expr.List(u.BusinessPhones...)
+		a["telephoneNumber"] = expr.String(u.BusinessPhones[0])
+	} else {
+		a["businessPhones"], a["telephoneNumber"] = expr.Null(), expr.Null()
+	}
+	return a
+}
+
+// groupSource exposes a directory group to expressions.
+func groupSource(g *directory.Group) expr.Attributes {
+	a := expr.Attributes{
+		"objectId":        expr.String(g.ID),
+		"displayName":     expr.String(g.DisplayName),
+		"securityEnabled": expr.Bool(g.SecurityEnabled),
+	}
+	if g.Description != "" {
+		a["description"] = expr.String(g.Description)
+	}
+	if g.MailNickname != "" {
+		a["mailNickname"] = expr.String(g.MailNickname)
+	}
+	return a
+}

@@ -1,0 +1,3 @@
+// Package provisioningdb implements provisioning.Store on a store.DB for
+// SQLite and PostgreSQL with one SQL text.
+package provisioningdb
