@@ -14,7 +14,7 @@ import (
 	"github.com/gatehouse-id/gatehouse/internal/center"
 	"github.com/gatehouse-id/gatehouse/internal/center/scimserver"
 	"github.com/gatehouse-id/gatehouse/internal/config"
-	"github.com/gatehouse-id/gatehouse/internal/httpserver"
+	"github.com/gatehouse-id/gatehouse/internal/provisioning"
 	"github.com/gatehouse-id/gatehouse/internal/store/centerdb"
 )
 
@@ -27,6 +27,9 @@ type demoFile struct {
 	SCIMToken    string `json:"scim_token"`
 	SCIMTokenID  string `json:"scim_token_id"`
 	DirectoryURL string `json:"directory_url"`
+	// AppID is the directory's "AWS IAM Identity Center" app, which
+	// provisions into the center.
+	AppID string `json:"app_id"`
 }
 
 func demoCmd() *cobra.Command {
@@ -39,6 +42,7 @@ directory, and write demo.json there with the URLs and credentials to use.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg := config.Default()
 			cfg.Database = filepath.Join(data, "gatehouse.db")
+			cfg.SecretKeyFile = filepath.Join(data, "secret.key")
 			cfg.Center.Listen, cfg.Directory.Listen = centerListen, directoryListen
 			log := newLogger("info", "text")
 			in, err := start(cmd.Context(), cfg, log)
@@ -52,7 +56,7 @@ directory, and write demo.json there with the URLs and credentials to use.`,
 				return err
 			}
 			printDemo(cmd, d, path)
-			return httpserver.Serve(cmd.Context(), log, in.servers...)
+			return in.run(cmd.Context())
 		},
 	}
 	f := cmd.Flags()
@@ -88,6 +92,24 @@ func seedDemo(ctx context.Context, in *instance, path string) (*demoFile, error)
 		DirectoryURL: in.dir.URL(),
 	}
 	d.SCIMURL = d.CenterURL + scimserver.Prefix
+	app, err := seedDirectory(ctx, in.dirStore)
+	if err != nil {
+		return nil, err
+	}
+	// The directory provisions into the center out of the box, over SCIM
+	// with the demo's token, like Entra ID into AWS IAM Identity Center.
+	set := provisioning.DefaultSettings(d.SCIMURL)
+	if job, err := in.provStore.GetJob(ctx, app.ID); err == nil {
+		set = job.Settings
+		set.TenantURL = d.SCIMURL
+	}
+	if _, err := in.engine.Configure(ctx, app.ID, set, secret); err != nil {
+		return nil, err
+	}
+	if err := in.engine.SetEnabled(ctx, app.ID, true); err != nil {
+		return nil, err
+	}
+	d.AppID = app.ID
 	b, _ := json.MarshalIndent(d, "", "  ")
 	if err := os.WriteFile(path, append(b, '\n'), 0o600); err != nil {
 		return nil, err

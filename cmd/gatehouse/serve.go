@@ -6,7 +6,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gatehouse-id/gatehouse/internal/config"
-	"github.com/gatehouse-id/gatehouse/internal/httpserver"
 )
 
 func serveCmd() *cobra.Command {
@@ -37,7 +36,7 @@ the environment (` + strings.Join(config.Env, ", ") + `), then from flags.`,
 				return err
 			}
 			defer in.close()
-			return httpserver.Serve(cmd.Context(), log, in.servers...)
+			return in.run(cmd.Context())
 		},
 	}
 	f := cmd.Flags()

@@ -7,12 +7,17 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/gatehouse-id/gatehouse/internal/center/scimserver"
 	"github.com/gatehouse-id/gatehouse/internal/config"
 	"github.com/gatehouse-id/gatehouse/internal/httpserver"
+	"github.com/gatehouse-id/gatehouse/internal/provisioning"
+	"github.com/gatehouse-id/gatehouse/internal/secret"
 	"github.com/gatehouse-id/gatehouse/internal/store"
 	"github.com/gatehouse-id/gatehouse/internal/store/centerdb"
+	"github.com/gatehouse-id/gatehouse/internal/store/directorydb"
+	"github.com/gatehouse-id/gatehouse/internal/store/provisioningdb"
 )
 
 func newLogger(level, format string) *slog.Logger {
@@ -27,13 +32,19 @@ func newLogger(level, format string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, opts))
 }
 
-// instance is a running Gatehouse: its database and listeners.
+// instance is a running Gatehouse: its database, the halves it runs and
+// their listeners.
 type instance struct {
 	db      *store.DB
 	log     *slog.Logger
 	servers []*httpserver.Server
 	center  *httpserver.Server
 	dir     *httpserver.Server
+
+	centerStore *centerdb.Store
+	dirStore    *directorydb.Store
+	provStore   *provisioningdb.Store
+	engine      *provisioning.Engine
 }
 
 // start opens the database and the listeners of the halves cfg runs.
@@ -48,18 +59,24 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (*instance,
 	in := &instance{db: db, log: log}
 	metrics := httpserver.NewMetrics()
 	if cfg.Runs(config.RoleCenter) {
+		in.centerStore = centerdb.New(db)
 		mux := http.NewServeMux()
 		metrics.Mount(mux, db)
-		(&scimserver.Handler{Store: centerdb.New(db), Logger: log}).Mount(mux)
+		(&scimserver.Handler{Store: in.centerStore, Logger: log}).Mount(mux)
 		if in.center, err = httpserver.Listen("center", cfg.Center.Listen, metrics.Observe("center", mux, log)); err != nil {
-			db.Close()
+			in.close()
 			return nil, fmt.Errorf("center listener: %w", err)
 		}
 		in.servers = append(in.servers, in.center)
 	}
 	if cfg.Runs(config.RoleDirectory) {
-		// The directory's APIs arrive with its own issue; its listener
-		// already answers probes and metrics.
+		box, err := secret.LoadOrCreateKey(cfg.SecretKeyFile)
+		if err != nil {
+			in.close()
+			return nil, err
+		}
+		in.dirStore, in.provStore = directorydb.New(db), provisioningdb.New(db)
+		in.engine = &provisioning.Engine{Dir: in.dirStore, Store: in.provStore, Box: box, Logger: log}
 		mux := http.NewServeMux()
 		metrics.Mount(mux, db)
 		if in.dir, err = httpserver.Listen("directory", cfg.Directory.Listen, metrics.Observe("directory", mux, log)); err != nil {
@@ -71,17 +88,22 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (*instance,
 	return in, nil
 }
 
+// run serves until ctx ends, with the provisioning engine beside the
+// listeners.
+func (in *instance) run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if in.engine != nil {
+		wg.Go(func() { in.engine.Run(ctx) })
+	}
+	return httpserver.Serve(ctx, in.log, in.servers...)
+}
+
 func (in *instance) close() {
 	for _, s := range in.servers {
 		s.Listener.Close()
 	}
 	in.db.Close()
-}
-
-// publicURL is the configured URL, or the listener's own.
-func publicURL(configured string, s *httpserver.Server) string {
-	if configured != "" {
-		return strings.TrimRight(configured, "/")
-	}
-	return s.URL()
 }

@@ -30,7 +30,10 @@ type Listener struct {
 type Config struct {
 	Role     Role   `yaml:"role"`
 	Database string `yaml:"database"`
-	Log      struct {
+	// SecretKeyFile holds the key that encrypts stored secrets such as
+	// provisioning tokens; it is created on first start.
+	SecretKeyFile string `yaml:"secret_key_file"`
+	Log           struct {
 		Level  string `yaml:"level"`  // debug, info, warn, error
 		Format string `yaml:"format"` // json or text
 	} `yaml:"log"`
@@ -43,6 +46,7 @@ func Default() Config {
 	var c Config
 	c.Role = RoleAll
 	c.Database = "gatehouse-data/gatehouse.db"
+	c.SecretKeyFile = "gatehouse-data/secret.key"
 	c.Log.Level, c.Log.Format = "info", "text"
 	c.Center.Listen = "127.0.0.1:8090"
 	c.Directory.Listen = "127.0.0.1:8080"
@@ -70,13 +74,13 @@ func Load(path string) (Config, error) {
 
 // Env lists the environment variables that override the file.
 var Env = []string{
-	"GATEHOUSE_ROLE", "GATEHOUSE_DATABASE", "GATEHOUSE_LOG_LEVEL", "GATEHOUSE_LOG_FORMAT",
+	"GATEHOUSE_ROLE", "GATEHOUSE_DATABASE", "GATEHOUSE_SECRET_KEY_FILE", "GATEHOUSE_LOG_LEVEL", "GATEHOUSE_LOG_FORMAT",
 	"GATEHOUSE_CENTER_LISTEN", "GATEHOUSE_CENTER_URL", "GATEHOUSE_DIRECTORY_LISTEN", "GATEHOUSE_DIRECTORY_URL",
 }
 
 func (c *Config) applyEnv(lookup func(string) (string, bool)) {
 	fields := map[string]*string{
-		"GATEHOUSE_ROLE": (*string)(&c.Role), "GATEHOUSE_DATABASE": &c.Database,
+		"GATEHOUSE_ROLE": (*string)(&c.Role), "GATEHOUSE_DATABASE": &c.Database, "GATEHOUSE_SECRET_KEY_FILE": &c.SecretKeyFile,
 		"GATEHOUSE_LOG_LEVEL": &c.Log.Level, "GATEHOUSE_LOG_FORMAT": &c.Log.Format,
 		"GATEHOUSE_CENTER_LISTEN": &c.Center.Listen, "GATEHOUSE_CENTER_URL": &c.Center.URL,
 		"GATEHOUSE_DIRECTORY_LISTEN": &c.Directory.Listen, "GATEHOUSE_DIRECTORY_URL": &c.Directory.URL,
