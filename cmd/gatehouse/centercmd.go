@@ -23,13 +23,22 @@ func (f *dbFlags) add(cmd *cobra.Command) {
 	cmd.PersistentFlags().StringVar(&f.database, "database", "", "SQLite file path, or a postgres:// URL")
 }
 
-func (f *dbFlags) open(ctx context.Context) (*store.DB, error) {
+// load reads the configuration the flags name.
+func (f *dbFlags) load() (config.Config, error) {
 	cfg, err := config.Load(f.config)
 	if err != nil {
-		return nil, err
+		return cfg, err
 	}
 	if f.database != "" {
 		cfg.Database = f.database
+	}
+	return cfg, nil
+}
+
+func (f *dbFlags) open(ctx context.Context) (*store.DB, error) {
+	cfg, err := f.load()
+	if err != nil {
+		return nil, err
 	}
 	return store.Open(ctx, cfg.Database)
 }

@@ -256,8 +256,9 @@ func (e *Engine) Status(ctx context.Context, appID string) (*JobStatus, error) {
 		st.NextCycle = j.NextCycle.Format("2006-01-02T15:04:05Z")
 	}
 	if p := e.CycleProgress(appID); p != nil {
-		st.Running = &RunningCycle{ID: p.CycleID, Initial: p.Initial, Phase: p.Phase, Done: p.Done.Load(),
-			Total: p.Total.Load(), Counts: p.Counts()}
+		st.Running = p.snapshot()
+	} else {
+		st.Running = j.Running // driven by another process
 	}
 	for _, kind := range []string{directory.KindUser, directory.KindGroup} {
 		links, err := e.Store.Links(ctx, appID, kind)

@@ -19,12 +19,19 @@ type Progress struct {
 	CycleID string
 	Initial bool
 	Started time.Time
-	Phase   string // reading the target, users, groups
+	phaseV  atomic.Value // string: reading the target, users, groups
 	Total   atomic.Int64
 	Done    atomic.Int64
 
 	mu     sync.Mutex
 	counts map[string]int
+}
+
+func (p *Progress) setPhase(v string) { p.phaseV.Store(v) }
+
+func (p *Progress) phase() string {
+	v, _ := p.phaseV.Load().(string)
+	return v
 }
 
 func (p *Progress) count(key string) {
@@ -110,10 +117,13 @@ func (s *session) readIndex(ctx context.Context, res string, cs []compiled) erro
 func (s *session) cycle(ctx context.Context, initial bool) error {
 	s.cycleID = newID()
 	started := s.e.now()
-	prog := &Progress{CycleID: s.cycleID, Initial: initial, Started: started, Phase: "reading the target"}
+	prog := &Progress{CycleID: s.cycleID, Initial: initial, Started: started}
+	prog.setPhase("reading the target")
 	s.e.setProgress(s.job.AppID, prog)
 	defer s.e.setProgress(s.job.AppID, nil)
 	s.progress = prog
+	stopSaving := s.saveProgress(ctx, prog)
+	defer stopSaving()
 
 	// Changes up to here are covered by this cycle's reading of the source.
 	upTo, err := s.e.Dir.LastChange(ctx)
@@ -130,7 +140,9 @@ func (s *session) cycle(ctx context.Context, initial bool) error {
 		return eerr
 	}
 	reason := escrowReason(escrows, summary.Counts)
+	stopSaving()
 	_, uerr := s.e.Store.UpdateJob(ctx, s.job.AppID, func(j *Job) error {
+		j.Running = nil
 		j.LastCycle = summary
 		j.NextCycle = s.e.now().Add(time.Duration(j.Settings.Interval))
 		if err == nil {
@@ -153,6 +165,39 @@ func (s *session) cycle(ctx context.Context, initial bool) error {
 		return nil
 	}
 	return err
+}
+
+// saveProgress stores the cycle's progress every second until stopped.
+func (s *session) saveProgress(ctx context.Context, prog *Progress) (stop func()) {
+	done := make(chan struct{})
+	var once sync.Once
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				s.e.Store.UpdateJob(ctx, s.job.AppID, func(j *Job) error {
+					j.Running = prog.snapshot()
+					return nil
+				})
+			}
+		}
+	})
+	return func() {
+		once.Do(func() { close(done) })
+		wg.Wait()
+	}
+}
+
+func (p *Progress) snapshot() *RunningCycle {
+	return &RunningCycle{ID: p.CycleID, Initial: p.Initial, Phase: p.phase(), Done: p.Done.Load(), Total: p.Total.Load(),
+		Counts: p.Counts()}
 }
 
 // escrowReason applies Entra's escrow thresholds: from 5,000 failures, more
@@ -199,11 +244,11 @@ func (s *session) reconcile(ctx context.Context, prog *Progress) error {
 		return err
 	}
 	prog.Total.Store(int64(2*len(users) + 2*len(groups)))
-	prog.Phase = "users"
+	prog.setPhase("users")
 	if err := s.batch(ctx, directory.KindUser, users); err != nil {
 		return err
 	}
-	prog.Phase = "groups"
+	prog.setPhase("groups")
 	return s.batch(ctx, directory.KindGroup, groups)
 }
 

@@ -115,7 +115,10 @@ type Job struct {
 	// NextCycle is when the next reconciliation cycle is due; zero means
 	// at once (an initial cycle).
 	NextCycle time.Time
-	Updated   time.Time
+	// Running is the progress of a cycle in progress, saved every second so
+	// that other processes (the CLI, other nodes) can show it.
+	Running *RunningCycle
+	Updated time.Time
 }
 
 // Status is the job's state in Entra's terms.

@@ -5,10 +5,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
@@ -74,8 +76,11 @@ func openSQLite(path string) (*DB, error) {
 	// acknowledged commit survive power loss, not only a crash of the process;
 	// _txlock=immediate takes the write lock at BEGIN, so two processes (the
 	// server and a CLI command) queue on busy_timeout instead of deadlocking.
+	// The pragmas run in order: busy_timeout comes first so that switching a
+	// new file to WAL, which needs an exclusive lock, waits for another
+	// process opening it at the same time.
 	q := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(1)"} {
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)"} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
@@ -92,7 +97,14 @@ func openSQLite(path string) (*DB, error) {
 	}
 	read.SetMaxOpenConns(8)
 	read.SetMaxIdleConns(8)
-	if err := write.Ping(); err != nil {
+	// SQLite still answers SQLITE_BUSY without waiting when waiting could
+	// deadlock, which the switch to WAL can meet; opening again then succeeds.
+	err = write.Ping()
+	for attempt := 0; err != nil && isRetryable(err) && attempt < 20; attempt++ {
+		time.Sleep(time.Duration(1+rand.IntN(10)) * time.Millisecond)
+		err = write.Ping()
+	}
+	if err != nil {
 		write.Close()
 		read.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)

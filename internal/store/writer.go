@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"time"
 )
 
@@ -49,6 +50,18 @@ func (t *Tx) Query(query string, args ...any) (*sql.Rows, error) {
 // ForUpdate is DB.ForUpdate for the transaction's engine.
 func (t *Tx) ForUpdate() string { return t.db.ForUpdate() }
 
+// Lock serialises, until the transaction ends, every transaction that takes
+// the same named lock: a check-then-insert (such as "at most two active
+// tokens") stays true with several nodes on PostgreSQL. SQLite has a single
+// writer, so it needs nothing.
+func (t *Tx) Lock(name string) error {
+	if t.db.Dialect != Postgres {
+		return nil
+	}
+	_, err := t.Exec(`SELECT pg_advisory_xact_lock(hashtext($1))`, name)
+	return err
+}
+
 // NextSeq allocates the next value of the named counter. The counters table
 // gives both engines one SQL text, and seq orders cursor pagination.
 func (t *Tx) NextSeq(name string) (int64, error) {
@@ -71,6 +84,7 @@ type writer struct {
 	queue    chan request // unbuffered: a send succeeds only while the writer runs
 	stopping chan struct{}
 	stopped  chan struct{}
+	stopOnce sync.Once // Close may be called more than once
 }
 
 func startWriter(db *DB) *writer {
@@ -80,7 +94,7 @@ func startWriter(db *DB) *writer {
 }
 
 func (w *writer) stop() {
-	close(w.stopping)
+	w.stopOnce.Do(func() { close(w.stopping) })
 	<-w.stopped
 }
 

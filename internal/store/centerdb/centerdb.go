@@ -37,6 +37,17 @@ func ms(t time.Time) int64 { return t.UnixMilli() }
 
 func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
 
+// msMeta is m with its times as the store keeps them, UTC milliseconds, so a
+// user's document says what its columns and a group's row say.
+func msMeta(m *scim.Meta) *scim.Meta {
+	if m == nil {
+		return nil
+	}
+	c := *m
+	c.Created, c.LastModified = fromMS(ms(c.Created)), fromMS(ms(c.LastModified))
+	return &c
+}
+
 func nullable(s string) any {
 	if s == "" {
 		return nil
@@ -101,7 +112,9 @@ func newInstance(now time.Time) *center.Instance {
 // --- users ---
 
 func (s *Store) CreateUser(ctx context.Context, u *scim.User) error {
-	doc, err := json.Marshal(u)
+	stored := *u
+	stored.Meta = msMeta(u.Meta)
+	doc, err := json.Marshal(&stored)
 	if err != nil {
 		return err
 	}
@@ -163,6 +176,7 @@ func (s *Store) UpdateUser(ctx context.Context, id string, fn func(*scim.User) e
 		if err := fn(u); err != nil {
 			return err
 		}
+		u.Meta = msMeta(u.Meta)
 		b, err := json.Marshal(u)
 		if err != nil {
 			return err
@@ -363,6 +377,7 @@ func (s *Store) UpdateGroup(ctx context.Context, id string, fn func(*scim.Group,
 		if err := fn(g, &memberTx{tx: tx, group: id}); err != nil {
 			return err
 		}
+		g.Meta = msMeta(g.Meta)
 		_, err = tx.Exec(`UPDATE center_groups SET display_name = $2, display_name_key = $3, external_id = $4, updated_at = $5
 			WHERE id = $1`, id, g.DisplayName, Key(g.DisplayName), nullable(g.ExternalID), ms(g.Meta.LastModified))
 		if err != nil {
@@ -447,6 +462,9 @@ func (m *memberTx) Replace(ids []string) error {
 
 func (s *Store) CreateSCIMToken(ctx context.Context, t *center.SCIMToken, now time.Time) error {
 	return s.db.Update(ctx, func(tx *store.Tx) error {
+		if err := tx.Lock("center_scim_tokens"); err != nil {
+			return err
+		}
 		var active int
 		if err := tx.QueryRow(`SELECT COUNT(*) FROM center_scim_tokens WHERE revoked_at IS NULL AND expires_at > $1`,
 			ms(now)).Scan(&active); err != nil {

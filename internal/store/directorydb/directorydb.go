@@ -277,14 +277,24 @@ var userQueryAttrs = map[string]bool{
 	"id": true, "userPrincipalName": true, "mail": true, "displayName": true, "givenName": true, "surname": true,
 	"employeeId": true, "department": true, "jobTitle": true, "mailNickname": true, "accountEnabled": true,
 	"companyName": true, "officeLocation": true, "usageLocation": true,
+	"city": true, "state": true, "country": true, "postalCode": true, "mobilePhone": true, "preferredLanguage": true,
 }
 
-var groupQueryAttrs = map[string]bool{"id": true, "displayName": true, "mailNickname": true, "description": true}
+var groupQueryAttrs = map[string]bool{"id": true, "displayName": true, "mailNickname": true, "description": true,
+	"securityEnabled": true}
+
+// boolQueryAttrs are JSON booleans, compared as the text 'true' or 'false'.
+var boolQueryAttrs = map[string]bool{"accountEnabled": true, "securityEnabled": true}
 
 // docExpr is the lower-cased text of a JSON attribute of the doc column.
 func (s *Store) docExpr(attr string) string {
 	if s.db.Dialect == store.Postgres {
 		return fmt.Sprintf("lower((doc::jsonb)->>'%s')", attr)
+	}
+	if boolQueryAttrs[attr] {
+		// json_extract turns JSON true and false into 1 and 0; json_type
+		// names them 'true' and 'false', as PostgreSQL's ->> does.
+		return fmt.Sprintf("json_type(doc, '$.%s')", attr)
 	}
 	return fmt.Sprintf("lower(json_extract(doc, '$.%s'))", attr)
 }

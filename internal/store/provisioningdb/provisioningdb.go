@@ -31,6 +31,7 @@ type jobDoc struct {
 	Quarantine *provisioning.Quarantine   `json:"quarantine,omitempty"`
 	LastCycle  *provisioning.CycleSummary `json:"lastCycle,omitempty"`
 	NextCycle  time.Time                  `json:"nextCycle"`
+	Running    *provisioning.RunningCycle `json:"running,omitempty"`
 }
 
 func (s *Store) PutJob(ctx context.Context, j *provisioning.Job) error {
@@ -38,7 +39,7 @@ func (s *Store) PutJob(ctx context.Context, j *provisioning.Job) error {
 }
 
 func putJob(tx *store.Tx, j *provisioning.Job) error {
-	doc, err := json.Marshal(jobDoc{j.Settings, j.Quarantine, j.LastCycle, j.NextCycle})
+	doc, err := json.Marshal(jobDoc{j.Settings, j.Quarantine, j.LastCycle, j.NextCycle, j.Running})
 	if err != nil {
 		return err
 	}
@@ -62,7 +63,7 @@ func scanJob(row interface{ Scan(...any) error }) (*provisioning.Job, error) {
 	if err := json.Unmarshal([]byte(doc), &d); err != nil {
 		return nil, fmt.Errorf("decode job %s: %w", j.AppID, err)
 	}
-	j.Settings, j.Quarantine, j.LastCycle, j.NextCycle = d.Settings, d.Quarantine, d.LastCycle, d.NextCycle
+	j.Settings, j.Quarantine, j.LastCycle, j.NextCycle, j.Running = d.Settings, d.Quarantine, d.LastCycle, d.NextCycle, d.Running
 	j.Updated = fromMS(updated)
 	return &j, nil
 }
