@@ -249,6 +249,15 @@ func (s *session) reconcile(ctx context.Context, prog *Progress) error {
 		return err
 	}
 	prog.setPhase("groups")
+	links, err := s.e.Store.Links(ctx, s.job.AppID, directory.KindUser)
+	if err != nil {
+		return err
+	}
+	s.userTargets = make(map[string]string, len(links))
+	for _, l := range links {
+		s.userTargets[l.SourceID] = l.TargetID
+	}
+	defer func() { s.userTargets = nil }()
 	return s.batch(ctx, directory.KindGroup, groups)
 }
 

@@ -36,6 +36,9 @@ type session struct {
 	progress *Progress
 	// collect, when set, receives the batch's log entries (on-demand).
 	collect *[]LogEntry
+	// userTargets, during a cycle's group phase, maps provisioned users to
+	// their target ids, read once instead of once per membership.
+	userTargets map[string]string
 }
 
 // pending is one object's plan, made before anything is sent so that the
@@ -438,11 +441,11 @@ func (s *session) desiredMembers(ctx context.Context, groupID string, p *pending
 	var out []string
 	missing := 0
 	for _, uid := range users {
-		l, err := s.getLink(ctx, directory.KindUser, uid)
+		target, err := s.userTarget(ctx, uid)
 		if err != nil {
 			return nil, err
 		}
-		if l == nil || l.TargetID == "" {
+		if target == "" {
 			missing++
 			continue
 		}
@@ -458,12 +461,24 @@ func (s *session) desiredMembers(ctx context.Context, groupID string, p *pending
 				continue
 			}
 		}
-		out = append(out, l.TargetID)
+		out = append(out, target)
 	}
 	if missing > 0 {
 		p.warnings = append(p.warnings, fmt.Sprintf("%d members are not provisioned (yet) and were left out", missing))
 	}
 	return out, nil
+}
+
+// userTarget is the target id of a provisioned user, or "".
+func (s *session) userTarget(ctx context.Context, userID string) (string, error) {
+	if s.userTargets != nil {
+		return s.userTargets[userID], nil
+	}
+	l, err := s.getLink(ctx, directory.KindUser, userID)
+	if err != nil || l == nil {
+		return "", err
+	}
+	return l.TargetID, nil
 }
 
 // targetMembers reads a target group's members with the dialect's method.

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gatehouse-id/gatehouse/internal/directory/hrimport"
+	"github.com/gatehouse-id/gatehouse/internal/store/directorydb"
+)
+
+func directoryCmd() *cobra.Command {
+	var f dbFlags
+	cmd := &cobra.Command{Use: "directory", Short: "Administer the directory (the Microsoft Entra ID role)"}
+	f.add(cmd)
+	var dryRun bool
+	imp := &cobra.Command{
+		Use:   "import FILE.csv",
+		Short: "Bring the directory's users in line with an HR feed (CSV)",
+		Long: `Read a full HR feed and bring the directory's users in line with it: create
+the users the directory lacks, update the attributes that differ, and disable
+the users that have an employeeId but are not in the file.
+
+The header row names the columns, case-insensitively: employeeId (required;
+it matches rows to users), and any of userPrincipalName (required for a new
+user), displayName, givenName, surname, mail, jobTitle, department,
+companyName, mobilePhone, businessPhones, officeLocation, preferredLanguage,
+usageLocation, accountEnabled (true or false; new users default to true) and
+managerEmployeeId (the manager's employeeId, in the file or the directory).
+Only the columns in the file are managed. An empty cell clears the
+attribute, except userPrincipalName, displayName and accountEnabled, which
+it leaves as they are.
+
+Every row is checked first. If any row is bad, each problem is printed on
+standard error with its line number, nothing is changed, and the exit status
+is 1. Otherwise the changes are printed, one a line (+ create, ~ update,
+- disable), with a count, and made one at a time, so each reaches the
+provisioning outbox; with --dry-run they are only printed. FILE "-" reads
+standard input.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			name := args[0]
+			var in io.Reader = cmd.InOrStdin()
+			if name != "-" {
+				file, err := os.Open(name)
+				if err != nil {
+					return err
+				}
+				defer file.Close()
+				in = file
+			}
+			db, err := f.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			s := directorydb.New(db)
+
+			plan, err := hrimport.Load(ctx, s, in)
+			var bad hrimport.Errors
+			if errors.As(err, &bad) {
+				count := func(n int, noun string) string {
+					if n == 1 {
+						return "1 " + noun
+					}
+					return fmt.Sprintf("%d %ss", n, noun)
+				}
+				for _, le := range bad {
+					fmt.Fprintln(cmd.ErrOrStderr(), le)
+				}
+				return fmt.Errorf("import %s: %s on %s; nothing was changed", name, count(len(bad), "problem"), count(bad.Lines(), "line"))
+			}
+			if err != nil {
+				return fmt.Errorf("import %s: %w", name, err)
+			}
+			out := cmd.OutOrStdout()
+			if _, err := plan.WriteTo(out); err != nil {
+				return err
+			}
+			if dryRun {
+				fmt.Fprintln(out, "dry run: nothing was changed")
+				return nil
+			}
+			n, err := hrimport.Apply(ctx, s, plan, time.Now)
+			if err != nil {
+				return fmt.Errorf("import %s: %w", name, err)
+			}
+			fmt.Fprintf(out, "applied %d changes\n", n)
+			return nil
+		},
+	}
+	imp.Flags().BoolVar(&dryRun, "dry-run", false, "print the changes without making them")
+	cmd.AddCommand(imp)
+	return cmd
+}
