@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -18,7 +19,27 @@ import (
 )
 
 func benchCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "bench", Short: "Measure Gatehouse over HTTP on loopback"}
+	var cpuProfile string
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Measure Gatehouse over HTTP on loopback",
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			if cpuProfile == "" {
+				return nil
+			}
+			f, err := os.Create(cpuProfile)
+			if err != nil {
+				return err
+			}
+			return pprof.StartCPUProfile(f)
+		},
+		PersistentPostRun: func(cmd *cobra.Command, args []string) {
+			if cpuProfile != "" {
+				pprof.StopCPUProfile()
+			}
+		},
+	}
+	cmd.PersistentFlags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile to this file")
 	var opts bench.SCIMOptions
 	var database string
 	scim := &cobra.Command{
@@ -53,7 +74,64 @@ by userName.`,
 	f.IntVar(&opts.Users, "users", 100000, "users to create")
 	f.IntVar(&opts.Workers, "workers", 64, "concurrent clients")
 	f.IntVar(&opts.Lookups, "lookups", 20000, "filter queries")
-	cmd.AddCommand(scim)
+	cmd.AddCommand(scim, benchProvisioningCmd())
+	return cmd
+}
+
+func benchProvisioningCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "provisioning",
+		Short: "Provisioning from the directory into a center: joiner latency and initial sync",
+	}
+	var n int
+	var rate float64
+	joiners := &cobra.Command{
+		Use:   "joiners",
+		Short: "Latency from a directory write to the joiner active and in the group at the center",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			w, err := bench.NewWorld(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer w.Close()
+			res, err := w.Joiners(cmd.Context(), n, rate)
+			if err != nil {
+				return err
+			}
+			l := res.Latency
+			fmt.Fprintf(cmd.OutOrStdout(), "joiners: %d at %.0f/s in %.1fs: latency p50 %s, p99 %s, max %s\n", l.Count(), rate,
+				res.Elapsed.Seconds(), l.Quantile(0.5).Round(time.Microsecond), l.Quantile(0.99).Round(time.Microsecond),
+				l.Quantile(1).Round(time.Microsecond))
+			return nil
+		},
+	}
+	joiners.Flags().IntVar(&n, "joiners", 1000, "joiners to measure")
+	joiners.Flags().Float64Var(&rate, "rate", 50, "joiners per second")
+	var users, groups, perGroup, workers int
+	sync := &cobra.Command{
+		Use:   "initial-sync",
+		Short: "Time the initial cycle of a large directory into an empty center",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			w, err := bench.NewWorld(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer w.Close()
+			w.Workers = workers
+			res, err := w.InitialSync(cmd.Context(), users, groups, perGroup, cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "initial sync: %d users, %d groups, %d memberships at the center in %.1fs (directory load %.1fs); cycle counts %v\n",
+				res.Users, res.Groups, res.Memberships, res.Sync.Seconds(), res.Load.Seconds(), res.Cycle.Counts)
+			return nil
+		},
+	}
+	sync.Flags().IntVar(&users, "users", 100000, "users")
+	sync.Flags().IntVar(&groups, "groups", 10000, "groups, all assigned")
+	sync.Flags().IntVar(&perGroup, "members-per-group", 100, "members of each group")
+	sync.Flags().IntVar(&workers, "workers", 0, "provisioning workers (default: the job's default)")
+	cmd.AddCommand(joiners, sync)
 	return cmd
 }
 

@@ -14,7 +14,10 @@ import (
 	"github.com/gatehouse-id/gatehouse/internal/center"
 	"github.com/gatehouse-id/gatehouse/internal/center/scimserver"
 	"github.com/gatehouse-id/gatehouse/internal/config"
+	"github.com/gatehouse-id/gatehouse/internal/directory"
+	"github.com/gatehouse-id/gatehouse/internal/directory/graphapi"
 	"github.com/gatehouse-id/gatehouse/internal/provisioning"
+	"github.com/gatehouse-id/gatehouse/internal/secret"
 	"github.com/gatehouse-id/gatehouse/internal/store/centerdb"
 )
 
@@ -27,6 +30,11 @@ type demoFile struct {
 	SCIMToken    string `json:"scim_token"`
 	SCIMTokenID  string `json:"scim_token_id"`
 	DirectoryURL string `json:"directory_url"`
+	// GraphURL is the Graph v1.0-compatible admin API; GraphToken its
+	// bearer token.
+	GraphURL     string `json:"graph_url"`
+	GraphToken   string `json:"graph_token"`
+	GraphTokenID string `json:"graph_token_id"`
 	// AppID is the directory's "AWS IAM Identity Center" app, which
 	// provisions into the center.
 	AppID string `json:"app_id"`
@@ -42,7 +50,6 @@ directory, and write demo.json there with the URLs and credentials to use.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg := config.Default()
 			cfg.Database = filepath.Join(data, "gatehouse.db")
-			cfg.SecretKeyFile = filepath.Join(data, "secret.key")
 			cfg.Center.Listen, cfg.Directory.Listen = centerListen, directoryListen
 			log := newLogger("info", "text")
 			in, err := start(cmd.Context(), cfg, log)
@@ -81,13 +88,13 @@ func seedDemo(ctx context.Context, in *instance, path string) (*demoFile, error)
 			return nil, err
 		}
 	}
-	t, secret := center.NewSCIMToken(now)
+	t, bearer := center.NewSCIMToken(now)
 	if err := cs.CreateSCIMToken(ctx, t, now); err != nil {
 		return nil, fmt.Errorf("demo SCIM token: %w (revoke one with gatehouse center scim-token revoke)", err)
 	}
 	d := &demoFile{
 		CenterURL:    in.center.URL(),
-		SCIMToken:    secret,
+		SCIMToken:    bearer,
 		SCIMTokenID:  t.ID,
 		DirectoryURL: in.dir.URL(),
 	}
@@ -103,13 +110,23 @@ func seedDemo(ctx context.Context, in *instance, path string) (*demoFile, error)
 		set = job.Settings
 		set.TenantURL = d.SCIMURL
 	}
-	if _, err := in.engine.Configure(ctx, app.ID, set, secret); err != nil {
+	if _, err := in.engine.Configure(ctx, app.ID, set, bearer); err != nil {
 		return nil, err
 	}
 	if err := in.engine.SetEnabled(ctx, app.ID, true); err != nil {
 		return nil, err
 	}
 	d.AppID = app.ID
+	if prev.GraphTokenID != "" {
+		if err := in.dirStore.RevokeAPIToken(ctx, prev.GraphTokenID, now); err != nil && !errors.Is(err, directory.ErrNotFound) {
+			return nil, err
+		}
+	}
+	if d.GraphToken, err = graphapi.NewAPIToken(ctx, in.dirStore, "demo", now); err != nil {
+		return nil, err
+	}
+	d.GraphTokenID, _, _ = secret.SplitToken(d.GraphToken)
+	d.GraphURL = d.DirectoryURL + graphapi.Prefix
 	b, _ := json.MarshalIndent(d, "", "  ")
 	if err := os.WriteFile(path, append(b, '\n'), 0o600); err != nil {
 		return nil, err
@@ -125,6 +142,8 @@ Gatehouse demo is running.
     SCIM endpoint                         %s
     SCIM token                            %s
   Directory (Entra ID role)               %s
+    Graph API (v1.0-compatible)           %s
+    Graph token                           %s
 
 Everything above is also in %s.
 
@@ -132,5 +151,9 @@ Try the SCIM server:
   curl -s -H "Authorization: Bearer %s" '%s/Users?filter=userName%%20eq%%20%%22ada%%22'
 
 Press Ctrl-C to stop.
-`, d.CenterURL, d.SCIMURL, d.SCIMToken, d.DirectoryURL, path, d.SCIMToken, d.SCIMURL)
+Add a user through the Graph API; the directory provisions them into the center at once:
+  curl -s -X POST -H "Authorization: Bearer %s" -H 'Content-Type: application/json' '%s/users' \
+    -d '{"userPrincipalName":"ada@gatehouse.example","displayName":"Ada Lovelace","givenName":"Ada","surname":"Lovelace","accountEnabled":true}'
+`, d.CenterURL, d.SCIMURL, d.SCIMToken, d.DirectoryURL, d.GraphURL, d.GraphToken, path, d.SCIMToken, d.SCIMURL,
+		d.GraphToken, d.GraphURL)
 }

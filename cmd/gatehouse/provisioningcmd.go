@@ -46,7 +46,7 @@ the database directly; a running server picks their changes up within seconds.`,
 				return err
 			}
 			defer db.Close()
-			box, err := secret.LoadOrCreateKey(cfg.SecretKeyFile)
+			box, err := secret.LoadOrCreateKey(cfg.KeyFile())
 			if err != nil {
 				return err
 			}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gatehouse-id/gatehouse/internal/center/scimserver"
 	"github.com/gatehouse-id/gatehouse/internal/config"
+	"github.com/gatehouse-id/gatehouse/internal/directory/graphapi"
 	"github.com/gatehouse-id/gatehouse/internal/httpserver"
 	"github.com/gatehouse-id/gatehouse/internal/provisioning"
 	"github.com/gatehouse-id/gatehouse/internal/secret"
@@ -70,7 +71,7 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (*instance,
 		in.servers = append(in.servers, in.center)
 	}
 	if cfg.Runs(config.RoleDirectory) {
-		box, err := secret.LoadOrCreateKey(cfg.SecretKeyFile)
+		box, err := secret.LoadOrCreateKey(cfg.KeyFile())
 		if err != nil {
 			in.close()
 			return nil, err
@@ -79,6 +80,7 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (*instance,
 		in.engine = &provisioning.Engine{Dir: in.dirStore, Store: in.provStore, Box: box, Logger: log}
 		mux := http.NewServeMux()
 		metrics.Mount(mux, db)
+		(&graphapi.Handler{Store: in.dirStore, Tokens: in.dirStore, Logger: log, BaseURL: cfg.Directory.URL}).Mount(mux)
 		if in.dir, err = httpserver.Listen("directory", cfg.Directory.Listen, metrics.Observe("directory", mux, log)); err != nil {
 			in.close()
 			return nil, fmt.Errorf("directory listener: %w", err)

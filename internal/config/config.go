@@ -2,8 +2,11 @@ package config
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -46,7 +49,6 @@ func Default() Config {
 	var c Config
 	c.Role = RoleAll
 	c.Database = "gatehouse-data/gatehouse.db"
-	c.SecretKeyFile = "gatehouse-data/secret.key"
 	c.Log.Level, c.Log.Format = "info", "text"
 	c.Center.Listen = "127.0.0.1:8090"
 	c.Directory.Listen = "127.0.0.1:8080"
@@ -64,7 +66,7 @@ func Load(path string) (Config, error) {
 		}
 		d := yaml.NewDecoder(bytes.NewReader(b))
 		d.KnownFields(true)
-		if err := d.Decode(&c); err != nil {
+		if err := d.Decode(&c); err != nil && !errors.Is(err, io.EOF) { // an empty file sets nothing
 			return c, fmt.Errorf("config %s: %w", path, err)
 		}
 	}
@@ -108,6 +110,18 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("config: database is empty")
 	}
 	return nil
+}
+
+// KeyFile is the secret key file: as configured, or secret.key beside a
+// SQLite database, or gatehouse-data/secret.key.
+func (c *Config) KeyFile() string {
+	switch {
+	case c.SecretKeyFile != "":
+		return c.SecretKeyFile
+	case strings.HasPrefix(c.Database, "postgres://") || strings.HasPrefix(c.Database, "postgresql://"):
+		return "gatehouse-data/secret.key"
+	}
+	return filepath.Join(filepath.Dir(strings.TrimPrefix(c.Database, "sqlite:")), "secret.key")
 }
 
 // Runs reports whether the process runs the given half.

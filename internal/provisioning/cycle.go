@@ -235,6 +235,16 @@ func (s *session) reconcile(ctx context.Context, prog *Progress) error {
 	if s.scopeSet, err = s.computeScope(ctx); err != nil {
 		return err
 	}
+	s.links = map[string]*Link{}
+	for _, kind := range []string{directory.KindUser, directory.KindGroup} {
+		ls, err := s.e.Store.Links(ctx, s.job.AppID, kind)
+		if err != nil {
+			return err
+		}
+		for _, l := range ls {
+			s.links[kind+"/"+l.SourceID] = l
+		}
+	}
 	users, err := s.sourceUsers(ctx)
 	if err != nil {
 		return err
@@ -249,13 +259,11 @@ func (s *session) reconcile(ctx context.Context, prog *Progress) error {
 		return err
 	}
 	prog.setPhase("groups")
-	links, err := s.e.Store.Links(ctx, s.job.AppID, directory.KindUser)
-	if err != nil {
-		return err
-	}
-	s.userTargets = make(map[string]string, len(links))
-	for _, l := range links {
-		s.userTargets[l.SourceID] = l.TargetID
+	s.userTargets = map[string]string{}
+	for _, l := range s.links {
+		if l.Kind == directory.KindUser {
+			s.userTargets[l.SourceID] = l.TargetID
+		}
 	}
 	defer func() { s.userTargets = nil }()
 	return s.batch(ctx, directory.KindGroup, groups)

@@ -2,10 +2,9 @@ package provisioning
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/google/uuid"
 	"log/slog"
 	"sync"
 	"time"
@@ -54,12 +53,7 @@ func (e *Engine) log() *slog.Logger {
 	return slog.Default()
 }
 
-func newID() string {
-	b := make([]byte, 16)
-	rand.Read(b)
-	h := hex.EncodeToString(b)
-	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
-}
+func newID() string { return uuid.NewString() }
 
 // Kick makes the engine look at its jobs and the outbox now, e.g. after a
 // job was reconfigured.

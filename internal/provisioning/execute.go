@@ -122,9 +122,7 @@ func (s *session) execute(ctx context.Context, p *pending) (credentials bool) {
 		if !permanent {
 			l.NextRetry = now.Add(escrowDelay(l.Failures))
 		}
-		if err := s.e.Store.PutLink(ctx, l); err != nil {
-			p.err = fmt.Errorf("%w (and escrow failed: %v)", p.err, err)
-		}
+		s.putLink(l)
 		return false
 	}
 	if p.plan.Action != ActionSkip && p.plan.Action != ActionStagedDelete {
@@ -174,11 +172,7 @@ func (s *session) apply(ctx context.Context, p *pending) error {
 		if s.index != nil {
 			s.index.add(res, d)
 		}
-		// Link first: if the process dies during the member PATCHes, the
-		// next pass finds the group by its link, not by creating another.
-		if err := s.link(ctx, p); err != nil {
-			return err
-		}
+		s.link(p)
 	case ActionUpdate, ActionDisable:
 		if len(p.plan.Patch) > 0 {
 			if err := s.client.Patch(ctx, res, p.targetID, p.plan.Patch); err != nil {
@@ -189,6 +183,11 @@ func (s *session) apply(ctx context.Context, p *pending) error {
 		if err := s.client.Delete(ctx, res, p.targetID); err != nil && scimclient.StatusOf(err) != 404 {
 			return err
 		}
+		if s.links != nil {
+			s.linkMu.Lock()
+			delete(s.links, p.kind+"/"+p.sourceID)
+			s.linkMu.Unlock()
+		}
 		return s.e.Store.DeleteLink(ctx, s.job.AppID, p.kind, p.sourceID)
 	}
 	for _, ops := range memberPatches(p.plan.Add, p.plan.Remove, s.set.MaxMembersPerPatch) {
@@ -196,21 +195,21 @@ func (s *session) apply(ctx context.Context, p *pending) error {
 			return err
 		}
 	}
-	return s.link(ctx, p)
+	s.link(p)
+	return nil
 }
 
-// link stores the source -> target link and clears any escrow.
-func (s *session) link(ctx context.Context, p *pending) error {
+// link records the source -> target link and clears any escrow.
+func (s *session) link(p *pending) {
 	if p.targetID == "" {
-		return nil
+		return
 	}
 	l := p.link
 	if l != nil && l.TargetID == p.targetID && l.Failures == 0 {
-		return nil
+		return
 	}
-	nl := &Link{AppID: s.job.AppID, Kind: p.kind, SourceID: p.sourceID, TargetID: p.targetID}
-	p.link = nl
-	return s.e.Store.PutLink(ctx, nl)
+	p.link = &Link{AppID: s.job.AppID, Kind: p.kind, SourceID: p.sourceID, TargetID: p.targetID}
+	s.putLink(p.link)
 }
 
 // record writes the log entries of a batch: every action taken, every

@@ -227,6 +227,8 @@ type Store interface {
 
 	GetLink(ctx context.Context, appID, kind, sourceID string) (*Link, error)
 	PutLink(ctx context.Context, l *Link) error
+	// PutLinks stores many links in one transaction.
+	PutLinks(ctx context.Context, ls []*Link) error
 	DeleteLink(ctx context.Context, appID, kind, sourceID string) error
 	// Links lists the job's links of a kind.
 	Links(ctx context.Context, appID, kind string) ([]*Link, error)

@@ -164,6 +164,11 @@ func build(cs []compiled, src expr.Source, create bool, opts expr.Options) (*bui
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", c.Target, err)
 		}
+		if v.IsNull() && !create && c.Default != "" {
+			// The default was set on create; on update a null source
+			// leaves it alone rather than removing it.
+			continue
+		}
 		b.managed = append(b.managed, c.path)
 		if v.IsNull() && create && c.Default != "" {
 			v = expr.String(c.Default)

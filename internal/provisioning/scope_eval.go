@@ -3,33 +3,47 @@ package provisioning
 import (
 	"context"
 	"errors"
+	"sync"
 
 	"github.com/gatehouse-id/gatehouse/internal/directory"
 )
 
 // scoper answers "does this object belong in the target" for one job,
 // reading assignments and memberships from the directory.
+//
+// A scoper lives for one session (a batch of changes or a cycle), so it
+// reads the app's assignments once.
 type scoper struct {
 	dir   directory.Store
 	appID string
 	set   *Settings
+
+	once          sync.Once
+	groups, users map[string]bool
+	err           error
 }
 
-// assignedGroups returns the groups assigned to the app.
+// fresh returns a scoper that reads the assignments again.
+func (s *scoper) fresh() *scoper { return &scoper{dir: s.dir, appID: s.appID, set: s.set} }
+
+// assignedGroups returns the groups and the users assigned to the app.
 func (s *scoper) assignedGroups(ctx context.Context) (map[string]bool, map[string]bool, error) {
-	as, err := s.dir.Assignments(ctx, s.appID)
-	if err != nil {
-		return nil, nil, err
-	}
-	groups, users := map[string]bool{}, map[string]bool{}
-	for _, a := range as {
-		if a.PrincipalKind == directory.KindGroup {
-			groups[a.PrincipalID] = true
-		} else {
-			users[a.PrincipalID] = true
+	s.once.Do(func() {
+		as, err := s.dir.Assignments(ctx, s.appID)
+		if err != nil {
+			s.err = err
+			return
 		}
-	}
-	return groups, users, nil
+		s.groups, s.users = map[string]bool{}, map[string]bool{}
+		for _, a := range as {
+			if a.PrincipalKind == directory.KindGroup {
+				s.groups[a.PrincipalID] = true
+			} else {
+				s.users[a.PrincipalID] = true
+			}
+		}
+	})
+	return s.groups, s.users, s.err
 }
 
 // userAssigned reports whether the user is assigned to the app, directly or

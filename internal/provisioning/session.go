@@ -39,6 +39,13 @@ type session struct {
 	// userTargets, during a cycle's group phase, maps provisioned users to
 	// their target ids, read once instead of once per membership.
 	userTargets map[string]string
+	// links, during a cycle, holds every link of the job, read once.
+	links map[string]*Link
+	// linkBuf collects the links a batch makes or changes; they are stored
+	// together when the batch's requests are done. A link lost to a crash
+	// in between is found again by matching, so nothing is duplicated.
+	linkMu  sync.Mutex
+	linkBuf []*Link
 }
 
 // pending is one object's plan, made before anything is sent so that the
@@ -85,6 +92,7 @@ func (s *session) drain(ctx context.Context, cursor int64) error {
 			}
 		}
 		s.cycleID = "incremental-" + newID()
+		s.scope = s.scope.fresh() // assignments may have changed since the last batch
 		if err := s.run(ctx, users, groups); err != nil {
 			return err
 		}
@@ -160,6 +168,9 @@ func (s *session) batch(ctx context.Context, kind string, items []item) error {
 	if err != nil {
 		return err
 	}
+	if err := s.flushLinks(ctx); err != nil {
+		return err
+	}
 	if err := s.record(ctx, plans); err != nil {
 		return err
 	}
@@ -179,6 +190,28 @@ func (s *session) batch(ctx context.Context, kind string, items []item) error {
 		return errQuarantined
 	}
 	return nil
+}
+
+// putLink buffers a link until the batch ends.
+func (s *session) putLink(l *Link) {
+	s.linkMu.Lock()
+	defer s.linkMu.Unlock()
+	s.linkBuf = append(s.linkBuf, l)
+	if s.links != nil {
+		s.links[l.Kind+"/"+l.SourceID] = l
+	}
+}
+
+// flushLinks stores the buffered links.
+func (s *session) flushLinks(ctx context.Context) error {
+	s.linkMu.Lock()
+	buf := s.linkBuf
+	s.linkBuf = nil
+	s.linkMu.Unlock()
+	if len(buf) == 0 {
+		return nil
+	}
+	return s.e.Store.PutLinks(ctx, buf)
 }
 
 // parallel runs fn(0..n-1) on the job's workers.
@@ -206,6 +239,9 @@ func (s *session) parallel(ctx context.Context, n int, fn func(i int)) error {
 // --- planning ---
 
 func (s *session) getLink(ctx context.Context, kind, id string) (*Link, error) {
+	if s.links != nil {
+		return s.links[kind+"/"+id], nil
+	}
 	l, err := s.e.Store.GetLink(ctx, s.job.AppID, kind, id)
 	if errors.Is(err, ErrNotFound) {
 		return nil, nil

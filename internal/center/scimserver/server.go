@@ -2,11 +2,10 @@ package scimserver
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/google/uuid"
 	"io"
 	"log/slog"
 	"net/http"
@@ -96,7 +95,7 @@ type requestIDKey struct{}
 // check, the body limit, and errors written in AWS's SCIM error shape.
 func (h *Handler) wrap(fn func(http.ResponseWriter, *http.Request) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := newRequestID()
+		id := uuid.NewString()
 		w.Header().Set("x-amzn-RequestId", id)
 		r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
 		if err := h.authenticate(r); err != nil {
@@ -117,13 +116,6 @@ func (h *Handler) authenticate(r *http.Request) error {
 	}
 	_, err := center.VerifySCIMToken(r.Context(), h.Store, strings.TrimSpace(token), h.now())
 	return err
-}
-
-func newRequestID() string {
-	b := make([]byte, 16)
-	rand.Read(b)
-	s := hex.EncodeToString(b)
-	return s[:8] + "-" + s[8:12] + "-" + s[12:16] + "-" + s[16:20] + "-" + s[20:]
 }
 
 // writeError maps an error to AWS's SCIM error body, in this one place.

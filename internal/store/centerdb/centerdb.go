@@ -419,27 +419,69 @@ type memberTx struct {
 	group string
 }
 
+// Add checks all ids in one query and inserts them in one statement: a
+// PATCH carries up to 100 members, and an initial sync a million.
 func (m *memberTx) Add(ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	ids = dedupe(ids)
+	args := make([]any, len(ids))
+	marks := make([]string, len(ids))
+	for i, id := range ids {
+		args[i], marks[i] = id, fmt.Sprintf("$%d", i+1)
+	}
+	rows, err := m.tx.Query(`SELECT id FROM center_users WHERE id IN (`+strings.Join(marks, ", ")+`)`, args...)
+	if err != nil {
+		return err
+	}
+	found := map[string]bool{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		found[id] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
 	for _, id := range ids {
+		if found[id] {
+			continue
+		}
 		var n int
-		if err := m.tx.QueryRow(`SELECT COUNT(*) FROM center_users WHERE id = $1`, id).Scan(&n); err != nil {
+		if err := m.tx.QueryRow(`SELECT COUNT(*) FROM center_groups WHERE id = $1`, id).Scan(&n); err != nil {
 			return err
 		}
-		if n == 0 {
-			if err := m.tx.QueryRow(`SELECT COUNT(*) FROM center_groups WHERE id = $1`, id).Scan(&n); err != nil {
-				return err
-			}
-			if n > 0 {
-				return center.Invalidf("member %s is a group: nested groups are not supported", id)
-			}
-			return center.Invalidf("member %s is not an existing user", id)
+		if n > 0 {
+			return center.Invalidf("member %s is a group: nested groups are not supported", id)
 		}
-		if _, err := m.tx.Exec(`INSERT INTO center_group_members (group_id, user_id) VALUES ($1, $2)
-			ON CONFLICT (group_id, user_id) DO NOTHING`, m.group, id); err != nil {
-			return err
+		return center.Invalidf("member %s is not an existing user", id)
+	}
+	values := make([]string, len(ids))
+	vargs := make([]any, 0, 2*len(ids))
+	for i, id := range ids {
+		values[i] = fmt.Sprintf("($%d, $%d)", 2*i+1, 2*i+2)
+		vargs = append(vargs, m.group, id)
+	}
+	_, err = m.tx.Exec(`INSERT INTO center_group_members (group_id, user_id) VALUES `+strings.Join(values, ", ")+
+		` ON CONFLICT (group_id, user_id) DO NOTHING`, vargs...)
+	return err
+}
+
+func dedupe(ids []string) []string {
+	seen := make(map[string]bool, len(ids))
+	out := ids[:0:0]
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
 		}
 	}
-	return nil
+	return out
 }
 
 func (m *memberTx) Remove(ids []string) error {

@@ -12,7 +12,8 @@ import (
 // records no outbox changes: it is for loading an initial directory (a
 // migration, a benchmark), after which provisioning starts with an initial
 // cycle that reconciles everything anyway.
-func (s *Store) BulkLoad(ctx context.Context, users []*directory.User, groups []*directory.Group, members map[string][]directory.Member) error {
+func (s *Store) BulkLoad(ctx context.Context, users []*directory.User, groups []*directory.Group, members map[string][]directory.Member,
+	assignments []*directory.Assignment) error {
 	const chunk = 5000
 	for i := 0; i < len(users); i += chunk {
 		part := users[i:min(i+chunk, len(users))]
@@ -57,5 +58,16 @@ func (s *Store) BulkLoad(ctx context.Context, users []*directory.User, groups []
 			return err
 		}
 	}
-	return nil
+	return s.db.Update(ctx, func(tx *store.Tx) error {
+		for _, a := range assignments {
+			if a.AppRoleID == "" {
+				a.AppRoleID = directory.DefaultAccessRole
+			}
+			if _, err := tx.Exec(`INSERT INTO directory_assignments (id, app_id, principal_id, principal_kind, app_role_id, created_at)
+				VALUES ($1, $2, $3, $4, $5, $6)`, a.ID, a.AppID, a.PrincipalID, a.PrincipalKind, a.AppRoleID, ms(a.Created)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }

@@ -131,16 +131,24 @@ func (s *Store) GetLink(ctx context.Context, appID, kind, sourceID string) (*pro
 }
 
 func (s *Store) PutLink(ctx context.Context, l *provisioning.Link) error {
-	var next any
-	if !l.NextRetry.IsZero() {
-		next = ms(l.NextRetry)
-	}
+	return s.PutLinks(ctx, []*provisioning.Link{l})
+}
+
+func (s *Store) PutLinks(ctx context.Context, ls []*provisioning.Link) error {
 	return s.db.Update(ctx, func(tx *store.Tx) error {
-		_, err := tx.Exec(`INSERT INTO provisioning_links (`+linkCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-			ON CONFLICT (app_id, kind, source_id) DO UPDATE SET target_id = excluded.target_id, failures = excluded.failures,
-			next_retry = excluded.next_retry, last_error = excluded.last_error, permanent = excluded.permanent`,
-			l.AppID, l.Kind, l.SourceID, l.TargetID, l.Failures, next, l.LastError, l.Permanent)
-		return err
+		for _, l := range ls {
+			var next any
+			if !l.NextRetry.IsZero() {
+				next = ms(l.NextRetry)
+			}
+			if _, err := tx.Exec(`INSERT INTO provisioning_links (`+linkCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+				ON CONFLICT (app_id, kind, source_id) DO UPDATE SET target_id = excluded.target_id, failures = excluded.failures,
+				next_retry = excluded.next_retry, last_error = excluded.last_error, permanent = excluded.permanent`,
+				l.AppID, l.Kind, l.SourceID, l.TargetID, l.Failures, next, l.LastError, l.Permanent); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 
