@@ -274,9 +274,17 @@ func (s *session) reconcile(ctx context.Context, prog *Progress) error {
 // flattened). With scope "all", every user counts as assigned.
 func (s *session) computeScope(ctx context.Context) (map[string]bool, error) {
 	set := map[string]bool{}
+	s.userCache = map[string]*directory.User{}
+	if err := s.eachUser(ctx, func(u *directory.User) {
+		s.userCache[u.ID] = u
+		if s.set.Scope == ScopeAll {
+			set[u.ID] = true
+		}
+	}); err != nil {
+		return nil, err
+	}
 	if s.set.Scope == ScopeAll {
-		err := s.eachUser(ctx, func(u *directory.User) { set[u.ID] = true })
-		return set, err
+		return set, nil
 	}
 	as, err := s.e.Dir.Assignments(ctx, s.job.AppID)
 	if err != nil {

@@ -180,6 +180,8 @@ type groupInput struct {
 	// TargetMembers are the target's member ids (read with the dialect's
 	// method), when Target is not nil.
 	TargetMembers []string
+	// MaxCreateMembers is how many members may be sent with the create.
+	MaxCreateMembers int
 }
 
 // planGroup decides one group's step: create with its members, update its
@@ -196,7 +198,17 @@ func planGroup(in groupInput) Plan {
 		doc := clone(in.Desired.doc)
 		doc["schemas"] = []string{scim.SchemaGroup}
 		add := sortedKeys(want)
-		return Plan{Action: ActionCreate, Create: doc, Add: add, Modified: append(describe(in.Desired, nil),
+		// The first members go with the create (AWS takes up to 100 there),
+		// the rest in PATCHes.
+		first := add[:min(len(add), in.MaxCreateMembers)]
+		if len(first) > 0 {
+			ms := make([]any, len(first))
+			for i, id := range first {
+				ms[i] = map[string]any{"value": id}
+			}
+			doc["members"] = ms
+		}
+		return Plan{Action: ActionCreate, Create: doc, Add: add[len(first):], Modified: append(describe(in.Desired, nil),
 			Modified{Name: "members", New: fmt.Sprintf("%d members", len(add))})}
 	}
 	ops, mods := diff(in.Desired, in.Target)

@@ -41,11 +41,26 @@ type session struct {
 	userTargets map[string]string
 	// links, during a cycle, holds every link of the job, read once.
 	links map[string]*Link
+	// userCache, during a cycle, holds the live directory users, read
+	// page by page once instead of one query per user.
+	userCache map[string]*directory.User
 	// linkBuf collects the links a batch makes or changes; they are stored
 	// together when the batch's requests are done. A link lost to a crash
 	// in between is found again by matching, so nothing is duplicated.
 	linkMu  sync.Mutex
 	linkBuf []*Link
+	// regroup (under linkMu) are the users whose place in their groups
+	// changed in this session: given a target object (created or matched),
+	// disabled or enabled again. run plans their groups again, since a
+	// group planned without that change (an escrowed user that arrives
+	// later, a user disabled by a change to the user alone) is stale.
+	regroup []string
+
+	// deletes counts the disables and deletes of the session, and holding
+	// is set once they exceed the deletion threshold: from then on the
+	// session stages every disable and delete, groups' too.
+	deletes int
+	holding bool
 }
 
 // pending is one object's plan, made before anything is sent so that the
@@ -127,12 +142,54 @@ func (s *session) retryEscrows(ctx context.Context) error {
 
 type item struct{ id, change string }
 
-// run plans and executes users, then groups.
+// run plans and executes users, then groups: those given and those of the
+// users whose place in them changed in the meantime.
 func (s *session) run(ctx context.Context, users, groups []item) error {
 	if err := s.batch(ctx, directory.KindUser, users); err != nil {
 		return err
 	}
+	groups, err := s.regroupItems(ctx, groups)
+	if err != nil {
+		return err
+	}
 	return s.batch(ctx, directory.KindGroup, groups)
+}
+
+// regroupItems adds to groups the groups (and, with nested groups
+// flattened, their ancestors) of the users to regroup.
+func (s *session) regroupItems(ctx context.Context, groups []item) ([]item, error) {
+	s.linkMu.Lock()
+	users := s.regroup
+	s.regroup = nil
+	s.linkMu.Unlock()
+	if !s.set.ProvisionGroups || len(users) == 0 {
+		return groups, nil
+	}
+	seen := map[string]bool{}
+	for _, g := range groups {
+		seen[g.id] = true
+	}
+	for frontier := users; len(frontier) > 0; {
+		var next []string
+		for _, id := range frontier {
+			parents, err := s.e.Dir.MemberOf(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			for _, p := range parents {
+				if seen[p] {
+					continue
+				}
+				seen[p] = true
+				groups = append(groups, item{id: p, change: "member-changed"})
+				if s.set.FlattenNested {
+					next = append(next, p)
+				}
+			}
+		}
+		frontier = next
+	}
+	return groups, nil
 }
 
 // batch plans every item, applies the deletion threshold, executes, and
@@ -251,7 +308,7 @@ func (s *session) getLink(ctx context.Context, kind, id string) (*Link, error) {
 
 func (s *session) planUser(ctx context.Context, it item) *pending {
 	p := &pending{kind: directory.KindUser, sourceID: it.id, changeID: it.change, start: time.Now()}
-	u, err := s.e.Dir.GetUser(ctx, it.id)
+	u, err := s.sourceUser(ctx, it.id)
 	deleted := errors.Is(err, directory.ErrNotFound)
 	if err != nil && !deleted {
 		p.err = err
@@ -313,6 +370,15 @@ func (s *session) planUser(ctx context.Context, it item) *pending {
 	}
 	p.plan = planUser(userInput{Desired: b, InScope: active, Deleted: deleted, Target: target})
 	return p
+}
+
+// sourceUser reads a user, from the cycle's preload when there is one
+// (users absent from it are soft-deleted or gone: read them one by one).
+func (s *session) sourceUser(ctx context.Context, id string) (*directory.User, error) {
+	if u, ok := s.userCache[id]; ok {
+		return u, nil
+	}
+	return s.e.Dir.GetUser(ctx, id)
 }
 
 func scopeText(u *directory.User, in bool) string {
@@ -463,7 +529,8 @@ func (s *session) planGroup(ctx context.Context, it item) *pending {
 			return p
 		}
 	}
-	p.plan = planGroup(groupInput{Desired: b, Members: members, Target: target, TargetMembers: have})
+	p.plan = planGroup(groupInput{Desired: b, Members: members, Target: target, TargetMembers: have,
+		MaxCreateMembers: s.set.MaxMembersPerPatch})
 	return p
 }
 

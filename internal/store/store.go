@@ -80,7 +80,11 @@ func openSQLite(path string) (*DB, error) {
 	// new file to WAL, which needs an exclusive lock, waits for another
 	// process opening it at the same time.
 	q := url.Values{}
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)"} {
+	// cache_size (32 MiB) and mmap_size (256 MiB) keep the indexes of a
+	// large directory in memory instead of reading pages with a system
+	// call each time.
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)",
+		"cache_size(-32768)", "mmap_size(268435456)"} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
@@ -131,6 +135,7 @@ func (db *DB) Close() error {
 	if db.writer != nil {
 		db.writer.stop()
 	}
+
 	err := db.Read.Close()
 	if db.write != db.Read {
 		if werr := db.write.Close(); err == nil {

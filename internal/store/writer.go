@@ -62,16 +62,20 @@ func (t *Tx) Lock(name string) error {
 	return err
 }
 
-// NextSeq allocates the next value of the named counter. The counters table
-// gives both engines one SQL text, and seq orders cursor pagination.
-func (t *Tx) NextSeq(name string) (int64, error) {
+// NextSeqs allocates n consecutive values of the named counter and returns
+// the first.
+func (t *Tx) NextSeqs(name string, n int) (int64, error) {
 	var v int64
-	err := t.QueryRow(`UPDATE counters SET value = value + 1 WHERE name = $1 RETURNING value`, name).Scan(&v)
+	err := t.QueryRow(`UPDATE counters SET value = value + $2 WHERE name = $1 RETURNING value`, name, n).Scan(&v)
 	if err != nil {
 		return 0, fmt.Errorf("next %s sequence: %w", name, err)
 	}
-	return v, nil
+	return v - int64(n) + 1, nil
 }
+
+// NextSeq allocates the next value of the named counter. The counters table
+// gives both engines one SQL text, and seq orders cursor pagination.
+func (t *Tx) NextSeq(name string) (int64, error) { return t.NextSeqs(name, 1) }
 
 type request struct {
 	ctx  context.Context

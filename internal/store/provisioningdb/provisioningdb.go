@@ -194,19 +194,30 @@ func (s *Store) AppendLogs(ctx context.Context, entries []provisioning.LogEntry)
 	if len(entries) == 0 {
 		return nil
 	}
+	// A cycle logs an entry per object: one sequence allocation and
+	// multi-row inserts of 100 keep that cheap.
+	const rowsPerInsert = 100
 	return s.db.Update(ctx, func(tx *store.Tx) error {
-		for _, e := range entries {
-			doc, err := json.Marshal(e)
-			if err != nil {
-				return err
-			}
-			seq, err := tx.NextSeq("provisioning_logs")
-			if err != nil {
-				return err
+		seq, err := tx.NextSeqs("provisioning_logs", len(entries))
+		if err != nil {
+			return err
+		}
+		for start := 0; start < len(entries); start += rowsPerInsert {
+			part := entries[start:min(start+rowsPerInsert, len(entries))]
+			values := make([]string, len(part))
+			args := make([]any, 0, 9*len(part))
+			for i, e := range part {
+				doc, err := json.Marshal(e)
+				if err != nil {
+					return err
+				}
+				n := len(args)
+				values[i] = fmt.Sprintf("($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9)
+				args = append(args, seq, e.ID, e.AppID, e.CycleID, e.SourceID, e.Action, e.Status, ms(e.At), string(doc))
+				seq++
 			}
 			if _, err := tx.Exec(`INSERT INTO provisioning_logs (seq, id, app_id, cycle_id, source_id, action, status, at, doc)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, seq, e.ID, e.AppID, e.CycleID, e.SourceID, e.Action, e.Status,
-				ms(e.At), string(doc)); err != nil {
+				VALUES `+strings.Join(values, ", "), args...); err != nil {
 				return err
 			}
 		}
@@ -274,7 +285,7 @@ func (s *Store) StageDeletes(ctx context.Context, ds []provisioning.StagedDelete
 	return s.db.Update(ctx, func(tx *store.Tx) error {
 		for _, d := range ds {
 			if _, err := tx.Exec(`INSERT INTO provisioning_staged_deletes (app_id, kind, source_id, target_id, action, staged_at)
-				VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (app_id, kind, source_id) DO UPDATE SET action = excluded.action`,
+				VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (app_id, kind, source_id) DO UPDATE SET target_id = excluded.target_id, action = excluded.action`,
 				d.AppID, d.Kind, d.SourceID, d.TargetID, d.Action, ms(d.Staged)); err != nil {
 				return err
 			}
