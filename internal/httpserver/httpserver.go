@@ -39,7 +39,9 @@ func NewMetrics() *Metrics {
 }
 
 // Pinger is what readiness checks: the database answers.
-type Pinger interface{ Ping(ctx context.Context) error }
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
 
 // Mount adds /healthz (the process runs), /readyz (its database answers) and
 // /metrics to mux.
