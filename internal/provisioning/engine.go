@@ -27,8 +27,9 @@ type Engine struct {
 	// Poll is how often the outbox is read when no local write signals it
 	// (writes of other nodes); default 1s.
 	Poll time.Duration
-	// LeaseTTL is how long a lease lasts without renewal (default 30s), so
-	// another node takes a dead node's jobs within that time.
+	// LeaseTTL is how long a lease lasts without renewal (default 20s).
+	// Leases are renewed, and free ones taken, every LeaseTTL/4, so another
+	// node takes a dead node's jobs within 1.25 × LeaseTTL (25 s).
 	LeaseTTL time.Duration
 	// Timeout bounds each SCIM request (default 30s).
 	Timeout time.Duration
@@ -78,7 +79,7 @@ func (e *Engine) init() {
 			e.Poll = time.Second
 		}
 		if e.LeaseTTL == 0 {
-			e.LeaseTTL = 30 * time.Second
+			e.LeaseTTL = 20 * time.Second
 		}
 	}
 }
@@ -88,7 +89,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	e.init()
 	poll := time.NewTicker(e.Poll)
 	defer poll.Stop()
-	lease := time.NewTicker(e.LeaseTTL / 3)
+	lease := time.NewTicker(e.LeaseTTL / 4)
 	defer lease.Stop()
 	var wg sync.WaitGroup
 	defer wg.Wait()
@@ -114,6 +115,14 @@ func (e *Engine) Run(ctx context.Context) error {
 			e.refresh(ctx, &wg)
 		}
 	}
+}
+
+// Driving reports whether this node drives the app's job now.
+func (e *Engine) Driving(appID string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	_, ok := e.runners[appID]
+	return ok
 }
 
 // signal wakes every runner.
