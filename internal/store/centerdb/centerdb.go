@@ -196,7 +196,10 @@ func (s *Store) UpdateUser(ctx context.Context, id string, fn func(*scim.User) e
 
 func (s *Store) DeleteUser(ctx context.Context, id string) error {
 	return s.db.Update(ctx, func(tx *store.Tx) error {
-		return deleteRow(tx, `DELETE FROM center_users WHERE id = $1`, id)
+		if err := deleteRow(tx, `DELETE FROM center_users WHERE id = $1`, id); err != nil {
+			return err
+		}
+		return deletePrincipalAssignments(tx, center.PrincipalUser, id)
 	})
 }
 
@@ -391,7 +394,10 @@ func (s *Store) UpdateGroup(ctx context.Context, id string, fn func(*scim.Group,
 
 func (s *Store) DeleteGroup(ctx context.Context, id string) error {
 	return s.db.Update(ctx, func(tx *store.Tx) error {
-		return deleteRow(tx, `DELETE FROM center_groups WHERE id = $1`, id)
+		if err := deleteRow(tx, `DELETE FROM center_groups WHERE id = $1`, id); err != nil {
+			return err
+		}
+		return deletePrincipalAssignments(tx, center.PrincipalGroup, id)
 	})
 }
 

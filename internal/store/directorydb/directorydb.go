@@ -261,11 +261,29 @@ func (s *Store) PurgeDeletedBefore(ctx context.Context, t time.Time) (int, error
 	}
 	n := 0
 	for _, id := range ids {
-		err := s.update(ctx, func(tx *store.Tx) error { return purgeUser(tx, id, time.Now()) })
-		if err != nil && !errors.Is(err, directory.ErrNotFound) {
+		purged := false
+		err := s.update(ctx, func(tx *store.Tx) error {
+			// The user may have been restored or purged since the read
+			// above; a restored user must not be purged.
+			var still string
+			err := tx.QueryRow(`SELECT id FROM directory_users WHERE id = $1 AND deleted_at IS NOT NULL AND deleted_at < $2`+
+				tx.ForUpdate(), id, ms(t)).Scan(&still)
+			if errors.Is(err, sql.ErrNoRows) {
+				purged = false
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			purged = true
+			return purgeUser(tx, id, time.Now())
+		})
+		if err != nil {
 			return n, err
 		}
-		n++
+		if purged {
+			n++
+		}
 	}
 	return n, nil
 }
@@ -300,9 +318,9 @@ func (s *Store) docExpr(attr string) string {
 }
 
 // conds builds WHERE conditions for Eq and StartsWith queries. Values are
-// compared lower-cased on both sides (Go folds the value, SQL the column:
-// SQLite's lower() folds ASCII only, so non-ASCII matching is exact-case
-// there; ids and UPNs are ASCII in practice).
+// compared lower-cased on both sides, both by the engine's lower() so that
+// they fold alike (SQLite's folds ASCII only, so non-ASCII matching is
+// exact-case there; ids and UPNs are ASCII in practice).
 func (s *Store) conds(eq, sw map[string]string, allowed map[string]bool, args *[]any) ([]string, error) {
 	var out []string
 	add := func(attr, op, v string) error {
@@ -310,17 +328,17 @@ func (s *Store) conds(eq, sw map[string]string, allowed map[string]bool, args *[
 			return directory.Invalidf("filtering on %s is not supported", attr)
 		}
 		*args = append(*args, v)
-		out = append(out, fmt.Sprintf("%s %s $%d", s.docExpr(attr), op, len(*args)))
+		out = append(out, fmt.Sprintf("%s %s lower($%d)", s.docExpr(attr), op, len(*args)))
 		return nil
 	}
 	for a, v := range eq {
-		if err := add(a, "=", strings.ToLower(v)); err != nil {
+		if err := add(a, "=", v); err != nil {
 			return nil, err
 		}
 	}
 	for a, v := range sw {
 		// LIKE with the wildcards of the value escaped.
-		esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(v))
+		esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(v)
 		if err := add(a, "LIKE", esc+"%"); err != nil {
 			return nil, err
 		}
@@ -670,6 +688,11 @@ func (s *Store) AddMember(ctx context.Context, groupID, memberID string, at time
 			return directory.Invalidf("member %s is neither a user nor a group", memberID)
 		}
 		if kind == directory.KindGroup {
+			// Two nodes adding groups into each other at once would each
+			// see no cycle; the check and the insert are serialised.
+			if err := tx.Lock("directory_members"); err != nil {
+				return err
+			}
 			anc, err := withAncestors(tx, groupID)
 			if err != nil {
 				return err
