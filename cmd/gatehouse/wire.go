@@ -77,7 +77,12 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (*instance,
 			return nil, err
 		}
 		in.dirStore, in.provStore = directorydb.New(db), provisioningdb.New(db)
-		in.engine = &provisioning.Engine{Dir: in.dirStore, Store: in.provStore, Box: box, Logger: log}
+		// The node id is stable across restarts of the same instance, so a
+		// restarted node takes its own leases back at once instead of waiting
+		// for them to expire; distinct instances listen on distinct addresses.
+		host, _ := os.Hostname()
+		in.engine = &provisioning.Engine{Dir: in.dirStore, Store: in.provStore, Box: box, Logger: log,
+			Node: host + "|" + cfg.Directory.Listen}
 		mux := http.NewServeMux()
 		metrics.Mount(mux, db)
 		(&graphapi.Handler{Store: in.dirStore, Tokens: in.dirStore, Logger: log, BaseURL: cfg.Directory.URL}).Mount(mux)
