@@ -259,20 +259,24 @@ func TestJoinerMoverLeaver(t *testing.T) {
 	}
 	w.eventually("purged user deleted", func() (bool, string) { return w.targetUser("alex@example.com") == nil, "" })
 
-	// The logs tell the story with Entra's fields.
-	logs, err := w.pstore.Logs(w.ctx, provisioning.LogQuery{AppID: w.app.ID, SourceID: alex.ID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	actions := map[string]int{}
-	for _, l := range logs {
-		actions[l.Action+"/"+l.Status]++
-	}
-	for _, want := range []string{"Create/success", "Update/success", "Disable/success", "Delete/success"} {
-		if actions[want] == 0 {
-			t.Errorf("no %s log entry; have %v", want, actions)
+	// The logs tell the story with Entra's fields. An entry is written just
+	// after its requests are answered, so wait for the last one.
+	w.eventually("every lifecycle step logged", func() (bool, string) {
+		logs, err := w.pstore.Logs(w.ctx, provisioning.LogQuery{AppID: w.app.ID, SourceID: alex.ID})
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
+		actions := map[string]int{}
+		for _, l := range logs {
+			actions[l.Action+"/"+l.Status]++
+		}
+		for _, want := range []string{"Create/success", "Update/success", "Disable/success", "Delete/success"} {
+			if actions[want] == 0 {
+				return false, jsonOf(actions)
+			}
+		}
+		return true, ""
+	})
 }
 
 func TestNestedGroupsAreFlattened(t *testing.T) {
