@@ -45,6 +45,10 @@ func seedDirectory(ctx context.Context, ds directory.Store) (*directory.App, err
 	groups := map[string]string{}
 	for _, name := range demoGroups {
 		g := &directory.Group{ID: directorydb.NewID(), DisplayName: name, SecurityEnabled: true, Created: now, Modified: now}
+		directory.FillGroupDefaults(g)
+		if err := directory.ValidateGroup(g); err != nil {
+			return nil, err
+		}
 		if err := ds.CreateGroup(ctx, g); err != nil {
 			return nil, fmt.Errorf("seed group %s: %w", name, err)
 		}
@@ -59,6 +63,10 @@ func seedDirectory(ctx context.Context, ds directory.Store) (*directory.App, err
 			DisplayName: du.given + " " + du.surname, JobTitle: "Developer", Department: "Engineering",
 			EmployeeID: fmt.Sprintf("%d", 1001+i), AccountEnabled: true, BusinessPhones: []string{},
 			Created: now, Modified: now,
+		}
+		directory.FillUserDefaults(u)
+		if err := directory.ValidateUser(u); err != nil {
+			return nil, err
 		}
 		if err := ds.CreateUser(ctx, u); err != nil {
 			return nil, fmt.Errorf("seed user %s: %w", du.upn, err)

@@ -85,7 +85,8 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (*instance,
 			Node: host + "|" + cfg.Directory.Listen}
 		mux := http.NewServeMux()
 		metrics.Mount(mux, db)
-		(&graphapi.Handler{Store: in.dirStore, Tokens: in.dirStore, Logger: log, BaseURL: cfg.Directory.URL}).Mount(mux)
+		(&graphapi.Handler{Store: in.dirStore, Tokens: in.dirStore, Logger: log, BaseURL: cfg.Directory.URL,
+			Provisioning: in.engine}).Mount(mux)
 		if in.dir, err = httpserver.Listen("directory", cfg.Directory.Listen, metrics.Observe("directory", mux, log)); err != nil {
 			in.close()
 			return nil, fmt.Errorf("directory listener: %w", err)

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gatehouse-id/gatehouse/internal/directory"
+	"github.com/gatehouse-id/gatehouse/internal/provisioning"
 )
 
 // Prefix is where the API is mounted on the directory's listener, so that
@@ -36,6 +37,9 @@ type Handler struct {
 	// prefixes @odata.context and @odata.nextLink. When empty, the scheme
 	// and Host of each request are used.
 	BaseURL string
+	// Provisioning, when set, serves the synchronization API (jobs,
+	// provisionOnDemand) and the provisioning logs.
+	Provisioning *provisioning.Engine
 }
 
 // Mount registers the API's routes on mux under Prefix.
@@ -77,6 +81,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	route("GET /groups/{id}/transitiveMemberOf", h.groupTransitiveMemberOf)
 
 	route("GET /directoryObjects/{id}", h.getDirectoryObject)
+	h.mountSync(route)
 	// Graph's documentation spells the segment both deletedItems and
 	// deleteditems; path segments are case-insensitive there.
 	for _, d := range []string{"deletedItems", "deleteditems"} {
