@@ -79,7 +79,6 @@ func (s *Store) CreatePermissionSet(ctx context.Context, ps *center.PermissionSe
 	if err != nil {
 		return fmt.Errorf("create permission set %q: %w", ps.Name, err)
 	}
-	ps.SessionDuration = c.SessionDuration
 	return nil
 }
 

@@ -89,6 +89,7 @@ func RunCenter(t *testing.T, open Open) {
 		{"ConcurrentSameUserName", testConcurrentSameUserName},
 		{"ConcurrentCreateDurable", testConcurrentCreateDurable},
 	}
+	tests = append(tests, accessTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s, reopen := open(t)
