@@ -210,3 +210,84 @@ type TokenStore interface {
 	ListAPITokens(ctx context.Context) ([]*APIToken, error)
 	RevokeAPIToken(ctx context.Context, id string, at time.Time) error
 }
+
+// Credentials is a user's sign-in state: password hash, TOTP enrollment and
+// the counters behind lockout. A user without a row has no password and
+// cannot sign in.
+type Credentials struct {
+	UserID string
+	// PasswordHash is a PHC string ($argon2id$v=19$m=...,t=...,p=...$salt$hash).
+	PasswordHash string
+	// TOTPSecret is the RFC 6238 secret sealed with secret.Box; empty when
+	// the user has not enrolled.
+	TOTPSecret string
+	// TOTPLastStep is the last accepted time step (RFC 6238 §5.2: a code
+	// is accepted once; that step and every earlier one are refused).
+	TOTPLastStep int64
+	// Failures counts consecutive failed sign-ins; LockedUntil is zero when
+	// the account is not locked.
+	Failures    int
+	LockedUntil time.Time
+	Updated     time.Time
+}
+
+// Session is a server-side browser session. Only the SHA-256 of the
+// cookie's value is stored, as ID.
+type Session struct {
+	ID       string
+	UserID   string
+	Created  time.Time
+	LastSeen time.Time
+	// Expires is the absolute expiry; the idle expiry is LastSeen plus the
+	// sign-in package's idle timeout.
+	Expires time.Time
+	// MFA is true when a second factor was verified for this session.
+	MFA bool
+	// CSRF is the token the session's forms carry.
+	CSRF    string
+	Revoked *time.Time
+}
+
+// CredentialStore keeps passwords, TOTP enrollments and lockout state.
+type CredentialStore interface {
+	// SetPassword stores a password hash for a live user (ErrNotFound
+	// otherwise) and clears the failure count and lock.
+	SetPassword(ctx context.Context, userID, hash string, at time.Time) error
+	// GetCredentials is ErrNotFound when the user has none.
+	GetCredentials(ctx context.Context, userID string) (*Credentials, error)
+	// RecordFailure adds one to the failure count, atomically, and sets
+	// LockedUntil to at+lockFor(new count) when lockFor returns more than 0.
+	RecordFailure(ctx context.Context, userID string, at time.Time, lockFor func(failures int) time.Duration) (*Credentials, error)
+	// ResetFailures clears the failure count and lock.
+	ResetFailures(ctx context.Context, userID string, at time.Time) error
+	// SetTOTP enrolls a sealed TOTP secret whose first code used step.
+	SetTOTP(ctx context.Context, userID, sealedSecret string, step int64, at time.Time) error
+	// UseTOTPStep records step as used; it is ErrConflict, atomically, when
+	// that step or a later one was already used (a replay).
+	UseTOTPStep(ctx context.Context, userID string, step int64, at time.Time) error
+}
+
+// SessionStore keeps sign-in sessions.
+type SessionStore interface {
+	CreateSession(ctx context.Context, s *Session) error
+	// GetSession returns a session by ID, revoked or expired ones included.
+	GetSession(ctx context.Context, id string) (*Session, error)
+	// TouchSession moves LastSeen forward.
+	TouchSession(ctx context.Context, id string, at time.Time) error
+	RevokeSession(ctx context.Context, id string, at time.Time) error
+	// RevokeUserSessions revokes every live session of the user and says how
+	// many there were.
+	RevokeUserSessions(ctx context.Context, userID string, at time.Time) (int, error)
+	// DeleteSessionsBefore removes sessions that expired or were revoked
+	// before t.
+	DeleteSessionsBefore(ctx context.Context, t time.Time) (int, error)
+}
+
+// SignInPolicyStore keeps per-app sign-in policy.
+type SignInPolicyStore interface {
+	// SetAppRequireMFA sets whether signing in to the app needs a second
+	// factor; ErrNotFound when the app does not exist.
+	SetAppRequireMFA(ctx context.Context, appID string, require bool) error
+	// AppRequiresMFA is false for apps with no policy set.
+	AppRequiresMFA(ctx context.Context, appID string) (bool, error)
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/internal/directory"
@@ -58,23 +59,31 @@ func (s *session) threshold(ctx context.Context, plans []*pending) error {
 			held = append(held, p)
 		}
 	}
-	if len(held) <= limit {
+	// The threshold counts every disable and delete of the session (a
+	// cycle or a pass of changes), users' and groups' together.
+	if len(held) == 0 {
 		return nil
 	}
+	s.deletes += len(held)
+	if !s.holding && s.deletes <= limit {
+		return nil
+	}
+	s.holding = true
+	total := s.deletes
 	now := s.e.now()
 	staged := make([]StagedDelete, len(held))
 	for i, p := range held {
 		staged[i] = StagedDelete{AppID: s.job.AppID, Kind: p.kind, SourceID: p.sourceID, TargetID: p.targetID,
 			Action: p.plan.Action, Staged: now}
 		p.step("Action", "Export", "skipped", fmt.Sprintf("%s staged: %d disables and deletes exceed the threshold of %d",
-			p.plan.Action, len(held), limit))
+			p.plan.Action, total, limit))
 		p.plan = Plan{Action: ActionStagedDelete, Reason: "deletion threshold exceeded"}
 	}
 	if err := s.e.Store.StageDeletes(ctx, staged); err != nil {
 		return err
 	}
 	return s.quarantine(ctx, ReasonTooManyDeletes,
-		fmt.Sprintf("%d disables and deletes exceed the deletion threshold of %d; approve them or fix the cause", len(held), limit))
+		fmt.Sprintf("%d disables and deletes exceed the deletion threshold of %d; approve them or fix the cause", total, limit))
 }
 
 // quarantine records why the job stopped; it is tried again after a delay
@@ -127,6 +136,23 @@ func (s *session) execute(ctx context.Context, p *pending) (credentials bool) {
 	}
 	if p.plan.Action != ActionSkip && p.plan.Action != ActionStagedDelete {
 		p.step("Action", "Export", "success", actionText(p.plan))
+	}
+	if p.kind == directory.KindUser && changesActive(p.plan) {
+		s.regroupUser(p.sourceID)
+	}
+	return false
+}
+
+// changesActive reports whether a user's plan disables or enables it, which
+// takes it out of or back into its target groups.
+func changesActive(pl Plan) bool {
+	if pl.Action == ActionDisable {
+		return true
+	}
+	for _, op := range pl.Patch {
+		if strings.EqualFold(op.Path, "active") {
+			return true
+		}
 	}
 	return false
 }
@@ -210,6 +236,16 @@ func (s *session) link(p *pending) {
 	}
 	p.link = &Link{AppID: s.job.AppID, Kind: p.kind, SourceID: p.sourceID, TargetID: p.targetID}
 	s.putLink(p.link)
+	if p.kind == directory.KindUser && (l == nil || l.TargetID != p.targetID) {
+		s.regroupUser(p.sourceID)
+	}
+}
+
+// regroupUser has run plan the user's groups again (see session.regroup).
+func (s *session) regroupUser(id string) {
+	s.linkMu.Lock()
+	s.regroup = append(s.regroup, id)
+	s.linkMu.Unlock()
 }
 
 // record writes the log entries of a batch: every action taken, every

@@ -66,12 +66,16 @@ type worldOpts struct {
 }
 
 // faultWorld is a world whose center can be stopped and started again on
-// the same database, and whose engine may run on a manual clock.
+// the same database, and whose engine may run on a manual clock. The engine
+// talks to the center through srv (faults injected); the test reads the
+// center through another server without faults (world.scimURL), so that its
+// own polling neither meets nor counts as the engine's traffic.
 type faultWorld struct {
 	*world
-	clock  *manualClock
-	cstore *centerdb.Store
-	srv    *httptest.Server
+	clock     *manualClock
+	cstore    *centerdb.Store
+	srv       *httptest.Server
+	engineURL string
 }
 
 func newFaultWorld(t *testing.T, o worldOpts) *faultWorld {
@@ -80,7 +84,7 @@ func newFaultWorld(t *testing.T, o worldOpts) *faultWorld {
 	t.Cleanup(cancel)
 	fw := &faultWorld{world: &world{t: t, ctx: ctx}, clock: o.clock}
 	if o.targetURL != "" {
-		fw.scimURL, fw.token = o.targetURL, o.targetToken
+		fw.scimURL, fw.engineURL, fw.token = o.targetURL, o.targetURL, o.targetToken
 	} else {
 		cdb, err := store.Open(ctx, filepath.Join(t.TempDir(), "center.db"))
 		if err != nil {
@@ -93,6 +97,11 @@ func newFaultWorld(t *testing.T, o worldOpts) *faultWorld {
 			t.Fatal(err)
 		}
 		fw.token = bearer
+		mux := http.NewServeMux()
+		(&scimserver.Handler{Store: fw.cstore}).Mount(mux)
+		inspect := httptest.NewServer(mux)
+		t.Cleanup(inspect.Close)
+		fw.scimURL, fw.handler = inspect.URL+scimserver.Prefix, mux
 		fw.startCenter(o.wrap)
 	}
 	ddb, err := store.Open(ctx, filepath.Join(t.TempDir(), "directory.db"))
@@ -116,7 +125,7 @@ func newFaultWorld(t *testing.T, o worldOpts) *faultWorld {
 	if o.seed != nil {
 		o.seed(fw.world)
 	}
-	set := provisioning.DefaultSettings(fw.scimURL)
+	set := provisioning.DefaultSettings(fw.engineURL)
 	if o.tune != nil {
 		o.tune(&set)
 	}
@@ -132,8 +141,8 @@ func newFaultWorld(t *testing.T, o worldOpts) *faultWorld {
 	return fw
 }
 
-// startCenter serves the center's SCIM API on a new port, on the world's
-// center database.
+// startCenter serves the center's SCIM API to the engine on a new port, on
+// the world's center database.
 func (fw *faultWorld) startCenter(wrap func(http.Handler) http.Handler) {
 	mux := http.NewServeMux()
 	(&scimserver.Handler{Store: fw.cstore}).Mount(mux)
@@ -143,7 +152,7 @@ func (fw *faultWorld) startCenter(wrap func(http.Handler) http.Handler) {
 	}
 	fw.srv = httptest.NewServer(h)
 	fw.t.Cleanup(fw.srv.Close)
-	fw.scimURL, fw.handler = fw.srv.URL+scimserver.Prefix, mux
+	fw.engineURL = fw.srv.URL + scimserver.Prefix
 }
 
 // waitFor is eventually with a deadline of the test's choosing.
@@ -160,6 +169,30 @@ func (fw *faultWorld) waitFor(what string, within time.Duration, cond func() (bo
 		time.Sleep(25 * time.Millisecond)
 	}
 	fw.t.Fatalf("%s: never happened within %v; last seen: %s", what, within, last)
+}
+
+// initialCycleDone waits for the job's first cycle to end, so that what a
+// test does next is incremental work only.
+func (fw *faultWorld) initialCycleDone() {
+	fw.t.Helper()
+	fw.waitFor("the initial cycle", 15*time.Second, func() (bool, string) {
+		j, err := fw.pstore.GetJob(fw.ctx, fw.app.ID)
+		return err == nil && j.LastCycle != nil, ""
+	})
+}
+
+// drained waits until the engine has handled every directory change so
+// far, so that a fault injected next meets only what the test does next.
+func (fw *faultWorld) drained() {
+	fw.t.Helper()
+	fw.waitFor("every change handled", 15*time.Second, func() (bool, string) {
+		last, err := fw.dir.LastChange(fw.ctx)
+		if err != nil {
+			fw.t.Fatal(err)
+		}
+		j, err := fw.pstore.GetJob(fw.ctx, fw.app.ID)
+		return err == nil && j.Cursor >= last, fmt.Sprintf("cursor %d, last change %d", j.Cursor, last)
+	})
 }
 
 func (fw *faultWorld) status() *provisioning.JobStatus {
@@ -303,6 +336,7 @@ func TestTargetThrottlesThenRecovers(t *testing.T) {
 	mu.Lock()
 	n := throttled
 	mu.Unlock()
+	t.Logf("%d requests throttled", n)
 	if n == 0 {
 		t.Fatal("the target never throttled; the test tested nothing")
 	}
@@ -338,18 +372,24 @@ func TestTargetServerErrorsEscrowThenArrive(t *testing.T) {
 		return false
 	})
 	fw := newFaultWorld(t, worldOpts{wrap: wrap, clock: clock})
+	fw.initialCycleDone()
 	g := fw.group("AWS-Ops")
 	fw.assign(g.ID)
 	fw.waitFor("group provisioned", 15*time.Second, func() (bool, string) { return fw.targetGroup("AWS-Ops") != nil, "" })
+	fw.drained()
 
+	// The users exist (out of scope) before the target fails, so that each
+	// comes into scope by one change: its membership.
+	ana, bo := fw.user("ana@example.com"), fw.user("bo@example.com")
+	fw.drained()
 	failing.Store(true)
 	failedAt := clock.Now()
-	ana, bo := fw.user("ana@example.com"), fw.user("bo@example.com")
 	fw.add(g.ID, ana.ID)
 	fw.add(g.ID, bo.ID)
-	fw.waitFor("both users escrowed", 20*time.Second, func() (bool, string) {
+	fw.waitFor("both users escrowed and logged", 20*time.Second, func() (bool, string) {
 		la, lb := fw.link(ana.ID), fw.link(bo.ID)
-		return la != nil && lb != nil && la.Failures == 1 && lb.Failures == 1, jsonOf([]any{la, lb})
+		logged := len(fw.logs(provisioning.LogQuery{Status: "failure"}))
+		return la != nil && lb != nil && la.Failures == 1 && lb.Failures == 1 && logged == 2, jsonOf([]any{la, lb, logged})
 	})
 	// The client tried each create 4 times; the engine escrowed each for a
 	// retry a minute later, as a retryable (not permanent) failure.
@@ -421,16 +461,20 @@ func TestTargetRefusesValue(t *testing.T) {
 		return posts[name]
 	}
 	fw := newFaultWorld(t, worldOpts{wrap: wrap, clock: clock})
+	fw.initialCycleDone()
 	g := fw.group("AWS-ReadOnly")
 	fw.assign(g.ID)
 	good1, badUser, good2 := fw.user("good1@example.com"), fw.user(bad), fw.user("good2@example.com")
+	// Each user comes into scope by one change, its membership.
+	fw.drained()
 	for _, u := range []*directory.User{good1, badUser, good2} {
 		fw.add(g.ID, u.ID)
 	}
 	fw.waitFor("good users arrive, the bad one is refused", 15*time.Second, func() (bool, string) {
 		m := fw.memberNames("AWS-ReadOnly")
 		l := fw.link(badUser.ID)
-		return m["good1@example.com"] && m["good2@example.com"] && l != nil && l.Failures > 0, jsonOf([]any{m, l})
+		logged := len(fw.logs(provisioning.LogQuery{SourceID: badUser.ID, Status: "failure"}))
+		return m["good1@example.com"] && m["good2@example.com"] && l != nil && l.Failures > 0 && logged > 0, jsonOf([]any{m, l})
 	})
 	ls := fw.logs(provisioning.LogQuery{SourceID: badUser.ID, Status: "failure"})
 	if len(ls) != 1 {
@@ -448,20 +492,31 @@ func TestTargetRefusesValue(t *testing.T) {
 		t.Fatalf("the refused user was POSTed %d times, want once (a 400 is not retried)", n)
 	}
 
-	// Hours later, the engine has kept working (two more users arrive, each
-	// in its own pass, each pass followed by the escrow retries due), and
-	// still has not sent the refused user again.
-	clock.Advance(7 * time.Hour)
+	// 39 minutes later, past every escrow retry time of a retryable failure
+	// (1, 5 and 30 minutes), the engine has kept working (two more users
+	// arrive, each in its own pass, each pass followed by the escrow
+	// retries due), and has not sent the refused user again.
+	clock.Advance(39 * time.Minute)
 	for _, name := range []string{"good3@example.com", "good4@example.com"} {
 		u := fw.user(name)
 		fw.add(g.ID, u.ID)
 		fw.waitFor(name+" arrives", 15*time.Second, func() (bool, string) { return fw.memberNames("AWS-ReadOnly")[name], "" })
 	}
 	if n := postsOf(bad); n != 1 {
-		t.Fatalf("the refused user was POSTed %d times after 7 hours, want still once", n)
+		t.Fatalf("the refused user was POSTed %d times in 39 minutes, want still once", n)
 	}
 	if st := fw.status(); st.Status != provisioning.StatusActive || st.Escrowed != 1 {
 		t.Fatalf("status %s", jsonOf(st))
+	}
+	// The next reconciliation cycle (40 minutes after the first) tries it
+	// once more, as Entra does each cycle, and it stays escrowed.
+	clock.Advance(2 * time.Minute)
+	fw.waitFor("a reconciliation cycle", 15*time.Second, func() (bool, string) {
+		j, err := fw.pstore.GetJob(fw.ctx, fw.app.ID)
+		return err == nil && j.LastCycle != nil && j.LastCycle.Started.Equal(clock.Now()), ""
+	})
+	if n, l := postsOf(bad), fw.link(badUser.ID); n != 2 || l.Failures != 2 || !l.Permanent || !l.NextRetry.IsZero() {
+		t.Fatalf("after a cycle: POSTed %d times, escrow %s; want twice and still permanent", n, jsonOf(l))
 	}
 
 	// Fixed at the source, it goes through at once.
@@ -496,13 +551,16 @@ func TestTargetRefusesCredentialsQuarantines(t *testing.T) {
 		return false
 	})
 	fw := newFaultWorld(t, worldOpts{wrap: wrap, clock: clock})
+	fw.initialCycleDone()
 	g := fw.group("AWS-Admins")
 	fw.assign(g.ID)
 	fw.waitFor("group provisioned", 15*time.Second, func() (bool, string) { return fw.targetGroup("AWS-Admins") != nil, "" })
+	fw.drained()
 
+	cy := fw.user("cy@example.com")
+	fw.drained()
 	denied.Store(true)
 	quarantinedAt := clock.Now()
-	cy := fw.user("cy@example.com")
 	fw.add(g.ID, cy.ID)
 	fw.waitFor("job quarantined", 15*time.Second, func() (bool, string) {
 		st := fw.status()
@@ -518,15 +576,13 @@ func TestTargetRefusesCredentialsQuarantines(t *testing.T) {
 		ls := fw.logs(provisioning.LogQuery{SourceID: cy.ID, Status: "failure"})
 		return len(ls) == 1 && ls[0].ErrorCode == scimclient.CodeCredentials, jsonOf(ls)
 	})
-	// A 401 is not retried by the client, and the quarantined job sends
-	// nothing more until its next attempt.
-	before := refusals.Load()
-	u2 := fw.user("dee@example.com")
-	fw.add(g.ID, u2.ID)
-	if refusals.Load() > 3 {
-		t.Fatalf("%d refused requests: credentials failures are retried", refusals.Load())
+	// A 401 is not retried: one request was refused, and the job stopped
+	// there (the group's change waits with the rest).
+	if n := refusals.Load(); n != 1 {
+		t.Fatalf("%d requests refused, want 1", n)
 	}
-	_ = before
+	dee := fw.user("dee@example.com")
+	fw.add(g.ID, dee.ID)
 
 	// The credentials work again; at the next attempt (a minute later on
 	// the engine's clock) a cycle runs, provisions what waited, and ends
@@ -546,6 +602,7 @@ func TestTargetRefusesCredentialsQuarantines(t *testing.T) {
 func TestDeletionThresholdStagesAndApproves(t *testing.T) {
 	clock := newClock()
 	fw := newFaultWorld(t, worldOpts{clock: clock, tune: func(s *provisioning.Settings) { s.DeletionThreshold = 2 }})
+	fw.initialCycleDone()
 	g := fw.group("AWS-Finance")
 	a := fw.assignGroup(g)
 	var users []*directory.User
@@ -567,21 +624,24 @@ func TestDeletionThresholdStagesAndApproves(t *testing.T) {
 		st := fw.status()
 		return st.Status == provisioning.StatusQuarantine && st.Quarantine.Reason == provisioning.ReasonTooManyDeletes, jsonOf(st)
 	})
-	staged, err := fw.pstore.StagedDeletes(fw.ctx, fw.app.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	stagedUsers := 0
-	for _, s := range staged {
-		if s.Kind == directory.KindUser {
-			stagedUsers++
-			if s.Action != provisioning.ActionDisable || s.TargetID == "" {
-				t.Fatalf("staged %s", jsonOf(s))
-			}
+	// Staged: the 3 users' disables, and the group's delete, which counts
+	// against the same threshold (Entra counts groups too).
+	var staged []provisioning.StagedDelete
+	fw.waitFor("disables and the group's delete staged", 15*time.Second, func() (bool, string) {
+		var err error
+		if staged, err = fw.pstore.StagedDeletes(fw.ctx, fw.app.ID); err != nil {
+			t.Fatal(err)
 		}
-	}
-	if stagedUsers != 3 {
-		t.Fatalf("staged %s, want the 3 users' disables", jsonOf(staged))
+		return len(staged) == 4, jsonOf(staged)
+	})
+	for _, s := range staged {
+		want := provisioning.ActionDisable
+		if s.Kind == directory.KindGroup {
+			want = provisioning.ActionDelete
+		}
+		if s.Action != want || s.TargetID == "" {
+			t.Fatalf("staged %s", jsonOf(staged))
+		}
 	}
 	for _, u := range users {
 		ls := fw.logs(provisioning.LogQuery{SourceID: u.ID, Action: provisioning.ActionStagedDelete})
@@ -678,13 +738,13 @@ func TestTargetKilledMidCycle(t *testing.T) {
 	// A new server on the same center database, and the job pointed at it.
 	fw.startCenter(nil)
 	set := j.Settings
-	set.TenantURL = fw.scimURL
+	set.TenantURL = fw.engineURL
 	if _, err := fw.engine.Configure(fw.ctx, fw.app.ID, set, ""); err != nil {
 		t.Fatal(err)
 	}
 	fw.waitFor("the target is complete", 45*time.Second, func() (bool, string) {
 		j, err := fw.pstore.GetJob(fw.ctx, fw.app.ID)
-		if err != nil || j.LastCycle == nil || j.Settings.TenantURL != fw.scimURL {
+		if err != nil || j.LastCycle == nil || j.Settings.TenantURL != fw.engineURL {
 			return false, "cycle running"
 		}
 		return len(fw.memberNames("AWS-Everyone")) == total, fmt.Sprintf("%d members", len(fw.memberNames("AWS-Everyone")))

@@ -63,6 +63,16 @@ func describeJSONError(err error) string {
 	return strings.TrimPrefix(err.Error(), "json: ")
 }
 
+// DecodeUser validates a user held as a generic SCIM document (after path
+// operations), exactly as a PUT body.
+func DecodeUser(doc map[string]any) (*scim.User, error) {
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return nil, err
+	}
+	return decodeUser(b)
+}
+
 // decodeUser parses and validates a User for POST and PUT, and the result of
 // a PATCH.
 func decodeUser(b []byte) (*scim.User, error) {
@@ -82,7 +92,7 @@ func decodeUser(b []byte) (*scim.User, error) {
 	}
 	u.ID, u.Meta = "", nil // read-only (RFC 7643 §3.1); the server sets them
 	u.Normalize()
-	return &u, validateUser(&u)
+	return &u, ValidateUser(&u)
 }
 
 func hasKey(raw map[string]json.RawMessage, key string) bool {
@@ -129,7 +139,10 @@ func checkString(attr, v string) error {
 	return nil
 }
 
-func validateUser(u *scim.User) error {
+// ValidateUser applies AWS's rules for users (required attributes, lengths,
+// characters, reserved names, single-valued lists); the identitystore API
+// validates with it too, so both APIs accept exactly the same users.
+func ValidateUser(u *scim.User) error {
 	switch n := utf8.RuneCountInString(u.UserName); {
 	case n == 0:
 		return badRequest("The attribute userName is required.")
@@ -234,7 +247,7 @@ func decodeGroup(b []byte) (*scim.Group, []string, error) {
 		return nil, nil, err
 	}
 	g := &scim.Group{Schemas: []string{scim.SchemaGroup}, ExternalID: gb.ExternalID, DisplayName: gb.DisplayName, Members: []scim.Member{}}
-	if err := validateGroup(g); err != nil {
+	if err := ValidateGroup(g); err != nil {
 		return nil, nil, err
 	}
 	if len(gb.Members) > MaxMemberChanges {
@@ -255,7 +268,8 @@ func memberIDs(ms []memberValue) ([]string, error) {
 	return ids, nil
 }
 
-func validateGroup(g *scim.Group) error {
+// ValidateGroup applies AWS's rules for groups; the identitystore API uses it too.
+func ValidateGroup(g *scim.Group) error {
 	if g.DisplayName == "" {
 		return badRequest("The attribute displayName is required.")
 	}

@@ -106,7 +106,7 @@ func (h *Handler) patchGroup(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 		g.Meta.LastModified = h.now().Truncate(1e6)
-		return validateGroup(g)
+		return ValidateGroup(g)
 	})
 	if err != nil {
 		return err

@@ -468,12 +468,12 @@ func (m *memberTx) Add(ids []string) error {
 		return center.Invalidf("member %s is not an existing user", id)
 	}
 	values := make([]string, len(ids))
-	vargs := make([]any, 0, 2*len(ids))
+	vargs := make([]any, 0, 3*len(ids))
 	for i, id := range ids {
-		values[i] = fmt.Sprintf("($%d, $%d)", 2*i+1, 2*i+2)
-		vargs = append(vargs, m.group, id)
+		values[i] = fmt.Sprintf("($%d, $%d, $%d)", 3*i+1, 3*i+2, 3*i+3)
+		vargs = append(vargs, m.group, id, center.MembershipID(m.group, id))
 	}
-	_, err = m.tx.Exec(`INSERT INTO center_group_members (group_id, user_id) VALUES `+strings.Join(values, ", ")+
+	_, err = m.tx.Exec(`INSERT INTO center_group_members (group_id, user_id, membership_id) VALUES `+strings.Join(values, ", ")+
 		` ON CONFLICT (group_id, user_id) DO NOTHING`, vargs...)
 	return err
 }
