@@ -23,6 +23,8 @@ pg_bindir() {
 install_deps() {
   pg_bindir >/dev/null || apt_install postgresql
   command -v npm >/dev/null || apt_install nodejs npm
+  # xmlsec1 verifies the IdP's signatures independently of our Go code.
+  command -v xmlsec1 >/dev/null || apt_install xmlsec1
   # Real third-party peers used by the tests (newman, SCIMMY, ...), pinned
   # in tools/peers/package-lock.json.
   if [ -f tools/peers/package.json ]; then
