@@ -10,6 +10,7 @@ import (
 
 	"github.com/gatehouse-id/gatehouse/internal/center"
 	"github.com/gatehouse-id/gatehouse/internal/config"
+	"github.com/gatehouse-id/gatehouse/internal/secret"
 	"github.com/gatehouse-id/gatehouse/internal/store"
 	"github.com/gatehouse-id/gatehouse/internal/store/centerdb"
 )
@@ -109,6 +110,76 @@ func centerCmd() *cobra.Command {
 				return fmt.Errorf("revoke %s: %w", args[0], err)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "revoked %s\n", args[0])
+			return nil
+		}),
+	})
+	cmd.AddCommand(accessKeyCmd(&f))
+	return cmd
+}
+
+// accessKeyCmd manages the AWS API's access keys. The secret is shown once
+// and stored encrypted, since SigV4 verification needs it.
+func accessKeyCmd(f *dbFlags) *cobra.Command {
+	cmd := &cobra.Command{Use: "access-key", Short: "Manage access keys for the AWS-compatible API (SigV4)"}
+	with := func(run func(ctx context.Context, cs *centerdb.Store, box *secret.Box, cmd *cobra.Command, args []string) error) func(*cobra.Command, []string) error {
+		return func(cmd *cobra.Command, args []string) error {
+			cfg, err := f.load()
+			if err != nil {
+				return err
+			}
+			db, err := store.Open(cmd.Context(), cfg.Database)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			box, err := secret.LoadOrCreateKey(cfg.KeyFile())
+			if err != nil {
+				return err
+			}
+			return run(cmd.Context(), centerdb.New(db), box, cmd, args)
+		}
+	}
+	var desc string
+	create := &cobra.Command{
+		Use:   "create",
+		Short: "Create an access key and print it; the secret is shown only this once",
+		Args:  cobra.NoArgs,
+		RunE: with(func(ctx context.Context, cs *centerdb.Store, box *secret.Box, cmd *cobra.Command, _ []string) error {
+			id, sec := center.NewAccessKey()
+			if err := cs.CreateAccessKey(ctx, &center.AccessKey{ID: id, SecretSealed: box.Seal(sec, id), Description: desc,
+				Created: time.Now()}); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "AWS_ACCESS_KEY_ID=%s\nAWS_SECRET_ACCESS_KEY=%s\n\nThe secret is shown only once.\n", id, sec)
+			return nil
+		}),
+	}
+	create.Flags().StringVar(&desc, "description", "", "what the key is for")
+	cmd.AddCommand(create, &cobra.Command{
+		Use:   "list",
+		Short: "List access keys (without their secrets)",
+		Args:  cobra.NoArgs,
+		RunE: with(func(ctx context.Context, cs *centerdb.Store, _ *secret.Box, cmd *cobra.Command, _ []string) error {
+			ks, err := cs.ListAccessKeys(ctx)
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ACCESS KEY ID\tCREATED\tDESCRIPTION")
+			for _, k := range ks {
+				fmt.Fprintf(tw, "%s\t%s\t%s\n", k.ID, k.Created.Format(time.RFC3339), k.Description)
+			}
+			return tw.Flush()
+		}),
+	}, &cobra.Command{
+		Use:   "delete ACCESS-KEY-ID",
+		Short: "Delete an access key at once",
+		Args:  cobra.ExactArgs(1),
+		RunE: with(func(ctx context.Context, cs *centerdb.Store, _ *secret.Box, cmd *cobra.Command, args []string) error {
+			if err := cs.DeleteAccessKey(ctx, args[0]); err != nil {
+				return fmt.Errorf("delete %s: %w", args[0], err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "deleted %s\n", args[0])
 			return nil
 		}),
 	})

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -36,8 +37,27 @@ type demoFile struct {
 	GraphToken   string `json:"graph_token"`
 	GraphTokenID string `json:"graph_token_id"`
 	// AppID is the directory's "AWS IAM Identity Center" app, which
-	// provisions into the center.
+	// provisions into the center and signs users in to it.
 	AppID string `json:"app_id"`
+
+	// Sign-in: My Apps and the IdP at the directory, the SP and the access
+	// portal at the center, and people who can sign in.
+	MyAppsURL      string     `json:"myapps_url"`
+	IdPMetadataURL string     `json:"idp_metadata_url"`
+	SPMetadataURL  string     `json:"sp_metadata_url"`
+	PortalURL      string     `json:"portal_url"`
+	Users          []demoUser `json:"users"`
+	Accounts       []struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+	} `json:"accounts"`
+
+	// The AWS-compatible API (aws --endpoint-url).
+	AWSEndpoint        string `json:"aws_endpoint"`
+	AWSAccessKeyID     string `json:"aws_access_key_id"`
+	AWSSecretAccessKey string `json:"aws_secret_access_key"`
+	InstanceARN        string `json:"instance_arn"`
+	IdentityStoreID    string `json:"identity_store_id"`
 }
 
 func demoCmd() *cobra.Command {
@@ -57,13 +77,21 @@ directory, and write demo.json there with the URLs and credentials to use.`,
 				return err
 			}
 			defer in.close()
+			// Serve first: seeding talks to the listeners as an admin would
+			// (metadata is fetched from its URL).
+			ctx, cancel := context.WithCancel(cmd.Context())
+			defer cancel()
+			served := make(chan error, 1)
+			go func() { served <- in.run(ctx) }()
 			path := filepath.Join(data, "demo.json")
-			d, err := seedDemo(cmd.Context(), in, path)
+			d, err := seedDemo(ctx, in, path)
 			if err != nil {
+				cancel()
+				<-served
 				return err
 			}
 			printDemo(cmd, d, path)
-			return in.run(cmd.Context())
+			return <-served
 		},
 	}
 	f := cmd.Flags()
@@ -127,6 +155,34 @@ func seedDemo(ctx context.Context, in *instance, path string) (*demoFile, error)
 	}
 	d.GraphTokenID, _, _ = secret.SplitToken(d.GraphToken)
 	d.GraphURL = d.DirectoryURL + graphapi.Prefix
+
+	if d.Users, err = seedSignIn(ctx, in.dirStore, in.dirStore); err != nil {
+		return nil, err
+	}
+	if d.IdPMetadataURL, err = seedFederation(ctx, in, app); err != nil {
+		return nil, err
+	}
+	d.MyAppsURL = d.DirectoryURL + "/myapps"
+	d.SPMetadataURL = in.sp.EntityID()
+	d.PortalURL = d.CenterURL + "/start"
+	if err := seedAccess(ctx, in.centerStore, in.centerStore); err != nil {
+		return nil, err
+	}
+	for _, a := range demoAccounts {
+		d.Accounts = append(d.Accounts, struct {
+			ID   string `json:"id"`
+			Name string `json:"name"`
+		}{a.ID, a.Name})
+	}
+	if d.AWSAccessKeyID, d.AWSSecretAccessKey, err = seedAccessKey(ctx, in, prev.AWSAccessKeyID); err != nil {
+		return nil, err
+	}
+	d.AWSEndpoint = d.CenterURL
+	inst, err := in.centerStore.Instance(ctx)
+	if err != nil {
+		return nil, err
+	}
+	d.InstanceARN, d.IdentityStoreID = "arn:aws:sso:::instance/"+inst.InstanceID, inst.IdentityStoreID
 	b, _ := json.MarshalIndent(d, "", "  ")
 	if err := os.WriteFile(path, append(b, '\n'), 0o600); err != nil {
 		return nil, err
@@ -135,25 +191,33 @@ func seedDemo(ctx context.Context, in *instance, path string) (*demoFile, error)
 }
 
 func printDemo(cmd *cobra.Command, d *demoFile, path string) {
+	u := d.Users[0]
 	fmt.Fprintf(cmd.OutOrStdout(), `
-Gatehouse demo is running.
+Gatehouse demo is running. Everything below is also in %s.
 
-  Center (AWS IAM Identity Center role)   %s
-    SCIM endpoint                         %s
-    SCIM token                            %s
-  Directory (Entra ID role)               %s
-    Graph API (v1.0-compatible)           %s
-    Graph token                           %s
+  Directory (the Entra ID role)          %s
+    My Apps (sign in here)               %s
+    Graph API (v1.0-compatible)          %s   token %s
+  Center (the AWS IAM Identity Center role)  %s
+    AWS access portal                    %s
+    SCIM endpoint                        %s   token %s
+    AWS API (aws --endpoint-url)         %s   key %s
 
-Everything above is also in %s.
-
-Try the SCIM server:
-  curl -s -H "Authorization: Bearer %s" '%s/Users?filter=userName%%20eq%%20%%22ada%%22'
+A short tour:
+  1. Open %s and sign in as %s with password %s.
+     Click the "AWS IAM Identity Center" tile: you land in the access portal with the
+     accounts and permission sets your groups grant.
+  2. Add a joiner through the Graph API; the directory provisions them into the center at once:
+       curl -s -X POST -H "Authorization: Bearer %s" -H 'Content-Type: application/json' '%s/users' \
+         -d '{"userPrincipalName":"ada@gatehouse.example","displayName":"Ada Lovelace","givenName":"Ada","surname":"Lovelace","accountEnabled":true}'
+       curl -s -H "Authorization: Bearer %s" '%s/Users?filter=userName%%20eq%%20%%22ada@gatehouse.example%%22'
+  3. Drive the center with the AWS CLI:
+       AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_DEFAULT_REGION=us-east-1 \
+         aws --endpoint-url %s sso-admin list-permission-sets --instance-arn %s
+  4. Watch provisioning: go run ./cmd/gatehouse provisioning status --database %s
 
 Press Ctrl-C to stop.
-Add a user through the Graph API; the directory provisions them into the center at once:
-  curl -s -X POST -H "Authorization: Bearer %s" -H 'Content-Type: application/json' '%s/users' \
-    -d '{"userPrincipalName":"ada@gatehouse.example","displayName":"Ada Lovelace","givenName":"Ada","surname":"Lovelace","accountEnabled":true}'
-`, d.CenterURL, d.SCIMURL, d.SCIMToken, d.DirectoryURL, d.GraphURL, d.GraphToken, path, d.SCIMToken, d.SCIMURL,
-		d.GraphToken, d.GraphURL)
+`, path, d.DirectoryURL, d.MyAppsURL, d.GraphURL, d.GraphToken, d.CenterURL, d.PortalURL, d.SCIMURL, d.SCIMToken,
+		d.AWSEndpoint, d.AWSAccessKeyID, d.MyAppsURL, u.Username, u.Password, d.GraphToken, d.GraphURL, d.SCIMToken, d.SCIMURL,
+		d.AWSAccessKeyID, d.AWSSecretAccessKey, d.AWSEndpoint, d.InstanceARN, strings.TrimSuffix(path, "demo.json")+"gatehouse.db")
 }

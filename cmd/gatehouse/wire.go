@@ -9,9 +9,13 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/gatehouse-id/gatehouse/internal/center/awsapi"
+	"github.com/gatehouse-id/gatehouse/internal/center/samlsp"
 	"github.com/gatehouse-id/gatehouse/internal/center/scimserver"
 	"github.com/gatehouse-id/gatehouse/internal/config"
 	"github.com/gatehouse-id/gatehouse/internal/directory/graphapi"
+	"github.com/gatehouse-id/gatehouse/internal/directory/samlidp"
+	"github.com/gatehouse-id/gatehouse/internal/directory/signin"
 	"github.com/gatehouse-id/gatehouse/internal/httpserver"
 	"github.com/gatehouse-id/gatehouse/internal/provisioning"
 	"github.com/gatehouse-id/gatehouse/internal/secret"
@@ -46,6 +50,10 @@ type instance struct {
 	dirStore    *directorydb.Store
 	provStore   *provisioningdb.Store
 	engine      *provisioning.Engine
+	signin      *signin.Handler
+	idp         *samlidp.IdP
+	sp          *samlsp.SP
+	box         *secret.Box
 }
 
 // start opens the database and the listeners of the halves cfg runs.
@@ -58,39 +66,50 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (*instance,
 		return nil, err
 	}
 	in := &instance{db: db, log: log}
+	if in.box, err = secret.LoadOrCreateKey(cfg.KeyFile()); err != nil {
+		db.Close()
+		return nil, err
+	}
 	metrics := httpserver.NewMetrics()
 	if cfg.Runs(config.RoleCenter) {
 		in.centerStore = centerdb.New(db)
 		mux := http.NewServeMux()
 		metrics.Mount(mux, db)
-		(&scimserver.Handler{Store: in.centerStore, Logger: log}).Mount(mux)
+		in.sp = &samlsp.SP{Store: in.centerStore, Users: in.centerStore, Logger: log}
+		in.sp.Mount(mux)
+		// A leaver's portal sessions end the moment SCIM deactivates or
+		// deletes the user.
+		(&scimserver.Handler{Store: in.centerStore, Logger: log, OnUserChange: in.sp.OnUserChange}).Mount(mux)
+		(&awsapi.Handler{Store: in.centerStore, Box: in.box, Logger: log}).Mount(mux)
 		if in.center, err = httpserver.Listen("center", cfg.Center.Listen, metrics.Observe("center", mux, log)); err != nil {
 			in.close()
 			return nil, fmt.Errorf("center listener: %w", err)
 		}
+		in.sp.CenterURL = publicURL(cfg.Center.URL, in.center)
 		in.servers = append(in.servers, in.center)
 	}
 	if cfg.Runs(config.RoleDirectory) {
-		box, err := secret.LoadOrCreateKey(cfg.KeyFile())
-		if err != nil {
-			in.close()
-			return nil, err
-		}
 		in.dirStore, in.provStore = directorydb.New(db), provisioningdb.New(db)
 		// The node id is stable across restarts of the same instance, so a
 		// restarted node takes its own leases back at once instead of waiting
 		// for them to expire; distinct instances listen on distinct addresses.
 		host, _ := os.Hostname()
-		in.engine = &provisioning.Engine{Dir: in.dirStore, Store: in.provStore, Box: box, Logger: log,
+		in.engine = &provisioning.Engine{Dir: in.dirStore, Store: in.provStore, Box: in.box, Logger: log,
 			Node: host + "|" + cfg.Directory.Listen}
 		mux := http.NewServeMux()
 		metrics.Mount(mux, db)
 		(&graphapi.Handler{Store: in.dirStore, Tokens: in.dirStore, Logger: log, BaseURL: cfg.Directory.URL,
 			Provisioning: in.engine}).Mount(mux)
+		in.signin = &signin.Handler{Store: in.dirStore, Box: in.box, Logger: log, Issuer: "Gatehouse", Home: "/myapps"}
+		in.signin.Mount(mux)
+		in.idp = &samlidp.IdP{Directory: in.dirStore, Store: in.dirStore, Box: in.box, Auth: in.signin, Logger: log,
+			BaseURL: cfg.Directory.URL}
+		in.idp.Mount(mux)
 		if in.dir, err = httpserver.Listen("directory", cfg.Directory.Listen, metrics.Observe("directory", mux, log)); err != nil {
 			in.close()
 			return nil, fmt.Errorf("directory listener: %w", err)
 		}
+		in.idp.BaseURL = publicURL(cfg.Directory.URL, in.dir)
 		in.servers = append(in.servers, in.dir)
 	}
 	return in, nil
@@ -107,6 +126,14 @@ func (in *instance) run(ctx context.Context) error {
 		wg.Go(func() { in.engine.Run(ctx) })
 	}
 	return httpserver.Serve(ctx, in.log, in.servers...)
+}
+
+// publicURL is the configured external URL, or the listener's own.
+func publicURL(configured string, s *httpserver.Server) string {
+	if configured != "" {
+		return strings.TrimRight(configured, "/")
+	}
+	return s.URL()
 }
 
 func (in *instance) close() {

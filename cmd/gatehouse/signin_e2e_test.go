@@ -1,0 +1,137 @@
+package main
+
+import (
+	"html"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// browser is an HTTP client with cookies, following redirects, that can
+// submit the forms of a page as a browser would (the SAML POST binding's
+// auto-submitting form included).
+type browser struct {
+	t *testing.T
+	c *http.Client
+}
+
+func newBrowser(t *testing.T) *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: t, c: &http.Client{Jar: jar}}
+}
+
+func (b *browser) get(u string) (*http.Response, string) {
+	b.t.Helper()
+	res, err := b.c.Get(u)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return res, string(body)
+}
+
+func (b *browser) post(u string, form url.Values) (*http.Response, string) {
+	b.t.Helper()
+	res, err := b.c.PostForm(u, form)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return res, string(body)
+}
+
+var (
+	formRe   = regexp.MustCompile(`(?s)<form[^>]*method="post"[^>]*action="([^"]*)"[^>]*>(.*?)</form>`)
+	hiddenRe = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)"`)
+)
+
+// submit posts the page's first POST form with its hidden fields plus
+// extra, resolving the action against the page's URL.
+func (b *browser) submit(res *http.Response, page string, extra url.Values) (*http.Response, string) {
+	b.t.Helper()
+	m := formRe.FindStringSubmatch(page)
+	if m == nil {
+		b.t.Fatalf("no form on %s:\n%.500s", res.Request.URL, page)
+	}
+	form := url.Values{}
+	for _, h := range hiddenRe.FindAllStringSubmatch(m[2], -1) {
+		form.Set(h[1], html.UnescapeString(h[2]))
+	}
+	for k, v := range extra {
+		form[k] = v
+	}
+	action, err := res.Request.URL.Parse(html.UnescapeString(m[1]))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return b.post(action.String(), form)
+}
+
+// TestSignInToThePortal: a demo user signs in at My Apps, clicks the AWS
+// tile, the directory's IdP posts a signed SAML response to the center's
+// SP, and the user lands at the center with a portal session; a leaver is
+// refused at once.
+func TestSignInToThePortal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := gatehouseBinary(t)
+	_, d := startDemo(t, bin, t.TempDir(), freeAddr(t), freeAddr(t))
+	u := d.Users[0]
+
+	b := newBrowser(t)
+	res, page := b.get(d.MyAppsURL)
+	if !strings.Contains(res.Request.URL.Path, "/login") {
+		t.Fatalf("My Apps without a session went to %s", res.Request.URL)
+	}
+	res, page = b.submit(res, page, url.Values{"username": {u.Username}, "password": {"wrong password!"}})
+	if !strings.Contains(page, "incorrect") {
+		t.Fatalf("wrong password: %d %.300s", res.StatusCode, page)
+	}
+	res, page = b.submit(res, page, url.Values{"username": {u.Username}, "password": {u.Password}})
+	if res.Request.URL.Path != "/myapps" || !strings.Contains(page, "AWS IAM Identity Center") {
+		t.Fatalf("after sign-in: %s %.300s", res.Request.URL, page)
+	}
+	res, page = b.get(d.DirectoryURL + "/saml/" + d.AppID + "/start")
+	if !strings.Contains(page, "SAMLResponse") {
+		t.Fatalf("IdP-initiated sign-in: %d %.300s", res.StatusCode, page)
+	}
+	res, page = b.submit(res, page, nil) // the auto-submitting form, to the center's ACS
+	if res.StatusCode >= 400 && res.Request.URL.Path != "/start" {
+		t.Fatalf("ACS refused the response: %d %s %.500s", res.StatusCode, res.Request.URL, page)
+	}
+	centerURL, _ := url.Parse(d.CenterURL)
+	portal := false
+	for _, c := range b.c.Jar.Cookies(centerURL) {
+		portal = portal || c.Name == "gh_portal"
+	}
+	if !portal {
+		t.Fatalf("no portal session at the center after the SAML response (landed on %s)", res.Request.URL)
+	}
+	if strings.Contains(page, "AWSDemo") && !strings.Contains(page, "DeveloperReadOnly") {
+		t.Fatalf("portal: AWSDemo without DeveloperReadOnly:\n%.800s", page)
+	}
+
+	// Leaver: sign-in blocked in the directory; the next sign-in is refused.
+	var users struct{ Value []struct{ ID string } }
+	call(t, "GET", d.GraphURL+"/users?$filter="+url.QueryEscape("userPrincipalName eq '"+u.Username+"'"), d.GraphToken, nil, &users)
+	if st := call(t, "PATCH", d.GraphURL+"/users/"+users.Value[0].ID, d.GraphToken, map[string]any{"accountEnabled": false}, nil); st != 204 {
+		t.Fatalf("disable: %d", st)
+	}
+	res, page = b.get(d.DirectoryURL + "/saml/" + d.AppID + "/start")
+	if strings.Contains(page, "SAMLResponse") {
+		t.Fatal("a disabled user still got a SAML response")
+	}
+	b2 := newBrowser(t)
+	res, page = b2.get(d.MyAppsURL)
+	res, page = b2.submit(res, page, url.Values{"username": {u.Username}, "password": {u.Password}})
+	if res.Request.URL.Path == "/myapps" {
+		t.Fatalf("a disabled user signed in again: %.300s", page)
+	}
+}
