@@ -8,11 +8,13 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gatehouse-id/gatehouse/internal/center/awsapi"
 	"github.com/gatehouse-id/gatehouse/internal/center/samlsp"
 	"github.com/gatehouse-id/gatehouse/internal/center/scimserver"
 	"github.com/gatehouse-id/gatehouse/internal/config"
+	"github.com/gatehouse-id/gatehouse/internal/directory"
 	"github.com/gatehouse-id/gatehouse/internal/directory/graphapi"
 	"github.com/gatehouse-id/gatehouse/internal/directory/samlidp"
 	"github.com/gatehouse-id/gatehouse/internal/directory/signin"
@@ -125,7 +127,39 @@ func (in *instance) run(ctx context.Context) error {
 	if in.engine != nil {
 		wg.Go(func() { in.engine.Run(ctx) })
 	}
+	wg.Go(func() { in.housekeeping(ctx, time.Hour) })
 	return httpserver.Serve(ctx, in.log, in.servers...)
+}
+
+// housekeeping runs the periodic clean-ups: users deleted more than 30 days
+// ago are purged for good (which provisioning turns into a SCIM DELETE),
+// and expired sessions, SAML request ids and replay-cache entries go.
+func (in *instance) housekeeping(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		now := time.Now()
+		if in.dirStore != nil {
+			if n, err := in.dirStore.PurgeDeletedBefore(ctx, now.Add(-directory.SoftDeleteRetention)); err != nil {
+				in.log.ErrorContext(ctx, "housekeeping: purge deleted users", "err", err)
+			} else if n > 0 {
+				in.log.InfoContext(ctx, "housekeeping: purged users deleted over 30 days ago", "count", n)
+			}
+			if _, err := in.dirStore.DeleteSessionsBefore(ctx, now); err != nil {
+				in.log.ErrorContext(ctx, "housekeeping: sign-in sessions", "err", err)
+			}
+		}
+		if in.centerStore != nil {
+			if err := in.centerStore.PurgeSAML(ctx, now); err != nil {
+				in.log.ErrorContext(ctx, "housekeeping: SAML records", "err", err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // publicURL is the configured external URL, or the listener's own.
