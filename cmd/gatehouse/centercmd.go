@@ -113,7 +113,7 @@ func centerCmd() *cobra.Command {
 			return nil
 		}),
 	})
-	cmd.AddCommand(accessKeyCmd(&f))
+	cmd.AddCommand(accessKeyCmd(&f), exportIAMCmd(&f))
 	return cmd
 }
 

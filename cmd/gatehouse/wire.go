@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/internal/center/awsapi"
+	"github.com/gatehouse-id/gatehouse/internal/center/portal"
 	"github.com/gatehouse-id/gatehouse/internal/center/samlsp"
 	"github.com/gatehouse-id/gatehouse/internal/center/scimserver"
 	"github.com/gatehouse-id/gatehouse/internal/config"
@@ -55,6 +56,7 @@ type instance struct {
 	signin      *signin.Handler
 	idp         *samlidp.IdP
 	sp          *samlsp.SP
+	portal      *portal.Handler
 	box         *secret.Box
 }
 
@@ -79,9 +81,11 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (*instance,
 		metrics.Mount(mux, db)
 		in.sp = &samlsp.SP{Store: in.centerStore, Users: in.centerStore, Logger: log}
 		in.sp.Mount(mux)
-		// A leaver's portal sessions end the moment SCIM deactivates or
-		// deletes the user.
-		(&scimserver.Handler{Store: in.centerStore, Logger: log, OnUserChange: in.sp.OnUserChange}).Mount(mux)
+		in.portal = &portal.Handler{Store: in.centerStore, Sessions: in.centerStore, SP: in.sp, Logger: log}
+		in.portal.Mount(mux)
+		// A leaver's portal and account sessions end the moment SCIM
+		// deactivates or deletes the user.
+		(&scimserver.Handler{Store: in.centerStore, Logger: log, OnUserChange: in.portal.OnUserChange}).Mount(mux)
 		(&awsapi.Handler{Store: in.centerStore, Box: in.box, Logger: log}).Mount(mux)
 		if in.center, err = httpserver.Listen("center", cfg.Center.Listen, metrics.Observe("center", mux, log)); err != nil {
 			in.close()
