@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // browser is an HTTP client with cookies, following redirects, that can
@@ -114,8 +115,21 @@ func TestSignInToThePortal(t *testing.T) {
 	if !portal {
 		t.Fatalf("no portal session at the center after the SAML response (landed on %s)", res.Request.URL)
 	}
-	if strings.Contains(page, "AWSDemo") && !strings.Contains(page, "DeveloperReadOnly") {
-		t.Fatalf("portal: AWSDemo without DeveloperReadOnly:\n%.800s", page)
+	// The portal offers exactly what the user's groups grant: the demo's
+	// first user is in AWS-Developers-ReadOnly (DeveloperReadOnly in AWSDemo
+	// and Sandbox), and in no group granting the others.
+	if res.Request.URL.Path != "/start" {
+		t.Fatalf("landed on %s, not the portal", res.Request.URL)
+	}
+	for _, want := range []string{u.Username, "AWSDemo", "Sandbox", "DeveloperReadOnly"} {
+		if !strings.Contains(page, want) {
+			t.Fatalf("portal lacks %q:\n%.1500s", want, page)
+		}
+	}
+	for _, not := range []string{"DeveloperAdmin", "DeveloperPowerUser", "Production"} {
+		if strings.Contains(page, not) {
+			t.Fatalf("portal offers %q, which the user's groups do not grant:\n%.1500s", not, page)
+		}
 	}
 
 	// Leaver: sign-in blocked in the directory; the next sign-in is refused.
@@ -123,6 +137,19 @@ func TestSignInToThePortal(t *testing.T) {
 	call(t, "GET", d.GraphURL+"/users?$filter="+url.QueryEscape("userPrincipalName eq '"+u.Username+"'"), d.GraphToken, nil, &users)
 	if st := call(t, "PATCH", d.GraphURL+"/users/"+users.Value[0].ID, d.GraphToken, map[string]any{"accountEnabled": false}, nil); st != 204 {
 		t.Fatalf("disable: %d", st)
+	}
+	// Provisioning sends active=false to the center, which ends the portal
+	// session at once.
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		res, page = b.get(d.PortalURL)
+		if res.StatusCode == http.StatusForbidden && strings.Contains(page, "access has been removed") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the leaver's portal session still works: %d %.300s", res.StatusCode, page)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	res, page = b.get(d.DirectoryURL + "/saml/" + d.AppID + "/start")
 	if strings.Contains(page, "SAMLResponse") {
