@@ -3,19 +3,18 @@ package scimserver
 import (
 	"net/http"
 
-	"github.com/google/uuid"
-
+	"github.com/gatehouse-id/gatehouse/internal/center"
 	"github.com/gatehouse-id/gatehouse/internal/scim"
 )
 
 // newID draws a resource id in the Identity Store's format: the 10-hex
-// identity store suffix, a dash, and a UUID (aws-identity-center.md §1.9).
+// identity store suffix, a dash, and a UUID (see center.NewResourceID).
 func (h *Handler) newID(r *http.Request) (string, error) {
 	inst, err := h.Store.Instance(r.Context())
 	if err != nil {
 		return "", err
 	}
-	return inst.IDPrefix + "-" + uuid.NewString(), nil
+	return center.NewResourceID(inst.IDPrefix), nil
 }
 
 func (h *Handler) meta(kind string) *scim.Meta {
