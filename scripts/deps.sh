@@ -25,6 +25,9 @@ install_deps() {
   command -v npm >/dev/null || apt_install nodejs npm
   # xmlsec1 verifies the IdP's signatures independently of our Go code.
   command -v xmlsec1 >/dev/null || apt_install xmlsec1
+  # Debian's AWS CLI v2 (/usr/bin/aws) drives the AWS-compatible API in the
+  # tests; `aws` on PATH may be a pip/pyenv CLI v1, so check the path itself.
+  [ -x /usr/bin/aws ] && /usr/bin/aws --version 2>&1 | grep -q aws-cli/2 || apt_install awscli
   # Real third-party peers used by the tests (newman, SCIMMY, ...), pinned
   # in tools/peers/package-lock.json.
   if [ -f tools/peers/package.json ]; then

@@ -35,6 +35,29 @@ const MaxBodyBytes = 256 << 10
 type Stores interface {
 	center.Store
 	center.KeyStore
+	center.AccessStore
+	StatusStore
+}
+
+// StatusStore keeps what sso-admin needs beyond center.AccessStore (see
+// centerdb's assignment_status.go): asynchronous request statuses by request
+// id (so they survive restarts and the assignments they name), the ABAC
+// configuration, and where permission sets are provisioned.
+type StatusStore interface {
+	// PutRequestStatus records a status doc; the first record of a request
+	// id wins.
+	PutRequestStatus(ctx context.Context, kind, requestID string, doc []byte, created time.Time) error
+	// RequestStatus returns a recorded doc, or center.ErrNotFound.
+	RequestStatus(ctx context.Context, kind, requestID string) ([]byte, error)
+	AccessControlAttributes(ctx context.Context) ([]byte, time.Time, error)
+	// PutAccessControlAttributes creates (center.ErrConflict if one exists)
+	// or updates (center.ErrNotFound if none) the ABAC configuration.
+	PutAccessControlAttributes(ctx context.Context, doc []byte, create bool, now time.Time) error
+	DeleteAccessControlAttributes(ctx context.Context) error
+	// ProvisionedAccounts and ProvisionedPermissionSets say where
+	// permission sets are provisioned (assigned), sorted.
+	ProvisionedAccounts(ctx context.Context, permissionSetARN string) ([]string, error)
+	ProvisionedPermissionSets(ctx context.Context, accountID string) ([]string, error)
 }
 
 // Handler serves the API at the center's root. Its fields are its
@@ -55,6 +78,7 @@ type operation func(ctx context.Context, in []byte) (any, error)
 func (h *Handler) Mount(mux *http.ServeMux) {
 	h.ops = map[string]operation{}
 	h.identityStoreOps()
+	h.ssoAdminOps()
 	mux.Handle("POST /{$}", http.HandlerFunc(h.serve))
 }
 
@@ -189,10 +213,13 @@ func (h *Handler) authenticate(r *http.Request, body []byte, service string) err
 func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error, reqID string) {
 	var ae *awsError
 	var ie *center.InvalidError
+	var ce *center.ConflictError
 	switch {
 	case errors.As(err, &ae):
 	case errors.As(err, &ie):
 		ae = &awsError{typ: "ValidationException", msg: ie.Msg, status: 400}
+	case errors.As(err, &ce):
+		ae = &awsError{typ: "ConflictException", msg: ce.Msg, status: 400}
 	case errors.Is(err, center.ErrNotFound):
 		ae = &awsError{typ: "ResourceNotFoundException", msg: "The resource was not found.", status: 400}
 	case errors.Is(err, center.ErrConflict):

@@ -42,7 +42,10 @@ type isAddress struct {
 	Primary       bool   `json:",omitempty"`
 }
 
-type isExternalID struct{ Issuer, ID string }
+type isExternalID struct {
+	Issuer string
+	ID     string `json:"Id"`
+}
 
 // isUser is the identitystore User shape.
 type isUser struct {
@@ -160,13 +163,14 @@ func (h *Handler) store(ctx context.Context, id string) (*center.Instance, error
 }
 
 // pageArgs reads MaxResults (1..100) and NextToken.
-func pageArgs(max int, token string) (center.Query, error) {
+// A MaxResults that is present is checked, including 0.
+func pageArgs(max *int, token string) (center.Query, error) {
 	q := center.Query{Count: 100}
-	if max != 0 {
-		if max < 1 || max > 100 {
-			return q, validation("1 validation error detected: Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value between 1 and 100", max)
+	if max != nil {
+		if err := checkMaxResults(*max); err != nil {
+			return q, err
 		}
-		q.Count = max
+		q.Count = *max
 	}
 	if token != "" {
 		b, err := base64.RawURLEncoding.DecodeString(token)
@@ -179,11 +183,13 @@ func pageArgs(max int, token string) (center.Query, error) {
 	return q, nil
 }
 
-func nextToken(next int64) string {
-	if next == 0 {
-		return ""
+// withToken adds NextToken to a list response when another page follows;
+// the last page has none, as AWS answers.
+func withToken(out map[string]any, next int64) map[string]any {
+	if next != 0 {
+		out["NextToken"] = base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(next, 10)))
 	}
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(next, 10)))
+	return out
 }
 
 func (h *Handler) identityStoreOps() {
@@ -267,7 +273,7 @@ func (h *Handler) isDescribeUser(ctx context.Context, in []byte) (any, error) {
 
 type listReq struct {
 	IdentityStoreId string
-	MaxResults      int    `json:",omitempty"`
+	MaxResults      *int   `json:",omitempty"`
 	NextToken       string `json:",omitempty"`
 	Filters         []struct {
 		AttributePath  string
@@ -305,7 +311,7 @@ func (h *Handler) isListUsers(ctx context.Context, in []byte) (any, error) {
 	for i, u := range p.Users {
 		users[i] = toIS(inst.IdentityStoreID, u)
 	}
-	return map[string]any{"Users": users, "NextToken": nextToken(p.Next)}, nil
+	return withToken(map[string]any{"Users": users}, p.Next), nil
 }
 
 type updateReq struct {
@@ -551,7 +557,7 @@ func (h *Handler) isListGroups(ctx context.Context, in []byte) (any, error) {
 	for i, g := range p.Groups {
 		groups[i] = groupToIS(inst.IdentityStoreID, g)
 	}
-	return map[string]any{"Groups": groups, "NextToken": nextToken(p.Next)}, nil
+	return withToken(map[string]any{"Groups": groups}, p.Next), nil
 }
 
 func (h *Handler) isUpdateGroup(ctx context.Context, in []byte) (any, error) {
@@ -624,7 +630,7 @@ type membershipReq struct {
 	MemberId        memberID `json:",omitempty"`
 	MembershipId    string   `json:",omitempty"`
 	GroupIds        []string `json:",omitempty"`
-	MaxResults      int      `json:",omitempty"`
+	MaxResults      *int     `json:",omitempty"`
 	NextToken       string   `json:",omitempty"`
 }
 
@@ -734,7 +740,7 @@ func (h *Handler) isListMemberships(ctx context.Context, in []byte) (any, error)
 	for i, u := range p.Users {
 		out[i] = membership(req.IdentityStoreId, req.GroupId, u.ID)
 	}
-	return map[string]any{"GroupMemberships": out, "NextToken": nextToken(p.Next)}, nil
+	return withToken(map[string]any{"GroupMemberships": out}, p.Next), nil
 }
 
 func (h *Handler) isListMembershipsForMember(ctx context.Context, in []byte) (any, error) {
@@ -758,7 +764,7 @@ func (h *Handler) isListMembershipsForMember(ctx context.Context, in []byte) (an
 	for i, g := range p.Groups {
 		out[i] = membership(req.IdentityStoreId, g.ID, req.MemberId.UserId)
 	}
-	return map[string]any{"GroupMemberships": out, "NextToken": nextToken(p.Next)}, nil
+	return withToken(map[string]any{"GroupMemberships": out}, p.Next), nil
 }
 
 func (h *Handler) isIsMemberInGroups(ctx context.Context, in []byte) (any, error) {
