@@ -28,6 +28,11 @@ install_deps() {
   # Debian's AWS CLI v2 (/usr/bin/aws) drives the AWS-compatible API in the
   # tests; `aws` on PATH may be a pip/pyenv CLI v1, so check the path itself.
   [ -x /usr/bin/aws ] && /usr/bin/aws --version 2>&1 | grep -q aws-cli/2 || apt_install awscli
+  # pysaml2 as a real IdP for the center's SAML SP (run with /usr/bin/python3).
+  dpkg -s python3-pysaml2 >/dev/null 2>&1 || apt_install python3-pysaml2
+  # Apache + mod_auth_mellon as a real SP for the directory's SAML IdP.
+  { command -v apache2 >/dev/null || [ -x /usr/sbin/apache2 ]; } && dpkg -s libapache2-mod-auth-mellon >/dev/null 2>&1 ||
+    apt_install apache2 libapache2-mod-auth-mellon
   # Real third-party peers used by the tests (newman, SCIMMY, ...), pinned
   # in tools/peers/package-lock.json.
   if [ -f tools/peers/package.json ]; then
