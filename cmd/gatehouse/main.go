@@ -31,6 +31,6 @@ func rootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serveCmd(), demoCmd(), centerCmd(), directoryCmd(), provisioningCmd(), benchCmd())
+	root.AddCommand(serveCmd(), demoCmd(), centerCmd(), directoryCmd(), provisioningCmd(), pimCmd(), benchCmd())
 	return root
 }

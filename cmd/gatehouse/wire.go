@@ -19,12 +19,15 @@ import (
 	"github.com/gatehouse-id/gatehouse/internal/directory/graphapi"
 	"github.com/gatehouse-id/gatehouse/internal/directory/samlidp"
 	"github.com/gatehouse-id/gatehouse/internal/directory/signin"
+	"github.com/gatehouse-id/gatehouse/internal/governance"
+	"github.com/gatehouse-id/gatehouse/internal/governance/pimapi"
 	"github.com/gatehouse-id/gatehouse/internal/httpserver"
 	"github.com/gatehouse-id/gatehouse/internal/provisioning"
 	"github.com/gatehouse-id/gatehouse/internal/secret"
 	"github.com/gatehouse-id/gatehouse/internal/store"
 	"github.com/gatehouse-id/gatehouse/internal/store/centerdb"
 	"github.com/gatehouse-id/gatehouse/internal/store/directorydb"
+	"github.com/gatehouse-id/gatehouse/internal/store/governancedb"
 	"github.com/gatehouse-id/gatehouse/internal/store/provisioningdb"
 )
 
@@ -57,6 +60,7 @@ type instance struct {
 	idp         *samlidp.IdP
 	sp          *samlsp.SP
 	portal      *portal.Handler
+	governance  *governance.Service
 	box         *secret.Box
 }
 
@@ -111,6 +115,10 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (*instance,
 		in.idp = &samlidp.IdP{Directory: in.dirStore, Store: in.dirStore, Box: in.box, Auth: in.signin, Logger: log,
 			BaseURL: cfg.Directory.URL}
 		in.idp.Mount(mux)
+		// Just-in-time access: activations become memberships that
+		// provisioning pushes at once; the scheduler ends them to the second.
+		in.governance = &governance.Service{Store: governancedb.New(db), Dir: in.dirStore, Logger: log}
+		(&pimapi.Handler{Service: in.governance, Tokens: in.dirStore, SignIn: in.signin, Logger: log}).Mount(mux)
 		if in.dir, err = httpserver.Listen("directory", cfg.Directory.Listen, metrics.Observe("directory", mux, log)); err != nil {
 			in.close()
 			return nil, fmt.Errorf("directory listener: %w", err)
@@ -130,6 +138,9 @@ func (in *instance) run(ctx context.Context) error {
 	defer cancel()
 	if in.engine != nil {
 		wg.Go(func() { in.engine.Run(ctx) })
+	}
+	if in.governance != nil {
+		wg.Go(func() { (&governance.Scheduler{Service: in.governance}).Run(ctx) })
 	}
 	wg.Go(func() { in.housekeeping(ctx, time.Hour) })
 	return httpserver.Serve(ctx, in.log, in.servers...)
