@@ -89,7 +89,8 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (*instance,
 		in.portal.Mount(mux)
 		// A leaver's portal and account sessions end the moment SCIM
 		// deactivates or deletes the user.
-		(&scimserver.Handler{Store: in.centerStore, Logger: log, OnUserChange: in.portal.OnUserChange}).Mount(mux)
+		(&scimserver.Handler{Store: in.centerStore, Logger: log, OnUserChange: in.portal.OnUserChange,
+			OnMembersRemoved: in.portal.OnMembersRemoved}).Mount(mux)
 		(&awsapi.Handler{Store: in.centerStore, Box: in.box, Logger: log}).Mount(mux)
 		if in.center, err = httpserver.Listen("center", cfg.Center.Listen, metrics.Observe("center", mux, log)); err != nil {
 			in.close()

@@ -3,7 +3,9 @@ package secret
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -13,7 +15,10 @@ import (
 )
 
 // Box encrypts and decrypts small secrets with AES-256-GCM under one key.
-type Box struct{ aead cipher.AEAD }
+type Box struct {
+	aead cipher.AEAD
+	key  []byte // kept only for DeriveKey
+}
 
 // NewBox makes a Box from a 32-byte key.
 func NewBox(key []byte) (*Box, error) {
@@ -28,7 +33,17 @@ func NewBox(key []byte) (*Box, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Box{aead: aead}, nil
+	return &Box{aead: aead, key: append([]byte(nil), key...)}, nil
+}
+
+// DeriveKey returns a 32-byte key for another use of the secret key file,
+// HMAC-SHA256(key, "gatehouse derive v1\n" + label): one per label, and
+// none reveals the encryption key or another label's key. The audit log's
+// hash chain uses one (audit.KeyLabel).
+func (b *Box) DeriveKey(label string) []byte {
+	m := hmac.New(sha256.New, b.key)
+	m.Write([]byte("gatehouse derive v1\n" + label))
+	return m.Sum(nil)
 }
 
 // LoadOrCreateKey reads a base64 key from path, creating the file (mode

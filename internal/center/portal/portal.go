@@ -18,6 +18,7 @@ import (
 	"github.com/gatehouse-id/gatehouse/internal/center"
 	"github.com/gatehouse-id/gatehouse/internal/center/samlsp"
 	"github.com/gatehouse-id/gatehouse/internal/scim"
+	"github.com/gatehouse-id/gatehouse/internal/secret"
 )
 
 // Paths of the portal on the center's listener.
@@ -70,6 +71,7 @@ type ConsoleSignIn struct {
 // with a form that posts a signed SAML response to
 // https://signin.aws.amazon.com/saml. It needs an IdP signing key whose
 // metadata the member account's SAML provider holds (export-iam).
+// *Handler implements it with the center's own IdP (CenterIdP).
 type ConsoleFederator interface {
 	FederateConsole(w http.ResponseWriter, r *http.Request, in *ConsoleSignIn) error
 }
@@ -81,9 +83,18 @@ type Handler struct {
 	SP       *samlsp.SP
 	Now      func() time.Time
 	Logger   *slog.Logger
-	// Console, if set, federates into the AWS console for accounts marked
-	// RealAWS. Without it the "Management console" action opens the
-	// account session and shows the federation it would perform.
+	// IdPCerts and Box give the center its own SAML IdP toward AWS
+	// sign-in (CenterIdP): its signing certificate, created on first use
+	// with the private key sealed by Box, and its metadata at
+	// GET /saml/idp/metadata. With both set, the "Management console"
+	// action of accounts marked RealAWS posts a signed SAML Response to
+	// https://signin.aws.amazon.com/saml (Handler.FederateConsole).
+	IdPCerts IdPCertStore
+	Box      *secret.Box
+	// Console, if set, federates into the AWS console instead of the
+	// Handler's own FederateConsole. With neither, the "Management
+	// console" action opens the account session and shows the federation
+	// it would perform.
 	Console ConsoleFederator
 }
 
@@ -101,14 +112,17 @@ func (h *Handler) log() *slog.Logger {
 	return slog.Default()
 }
 
-// Mount registers the portal's routes on mux. The SP's routes
-// (/saml/metadata, /saml/acs) are mounted separately by SP.Mount.
+// Mount registers the portal's routes on mux, and the center's IdP
+// metadata (GET /saml/idp/metadata, 404 without IdPCerts and Box). The
+// SP's routes (/saml/metadata, /saml/acs) are mounted separately by
+// SP.Mount.
 func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.Handle("GET "+StartPath, h.wrap(h.getStart))
 	mux.Handle("POST "+SessionPath, h.wrap(h.postSession))
 	mux.Handle("POST "+ConsolePath, h.wrap(h.postConsole))
 	mux.Handle("GET "+SessionsPath, h.wrap(h.getSessions))
 	mux.Handle("POST "+LogoutPath, h.wrap(h.postLogout))
+	mux.HandleFunc("GET "+IdPMetadataPath, h.getIdPMetadata)
 }
 
 func (h *Handler) wrap(fn http.HandlerFunc) http.Handler {
@@ -400,8 +414,12 @@ func (h *Handler) postConsole(w http.ResponseWriter, r *http.Request) {
 		RoleAttribute: RoleAttribute(grant.Account.ID, grant.PermissionSet), RoleSessionName: name,
 		SessionDuration: int(sd.Seconds()), PrincipalTags: as.Tags, RelayState: grant.PermissionSet.RelayState,
 	}
-	if h.Console != nil {
-		if err := h.Console.FederateConsole(w, r, in); err != nil {
+	fed := h.Console
+	if fed == nil && h.idp() != nil {
+		fed = h
+	}
+	if fed != nil {
+		if err := fed.FederateConsole(w, r, in); err != nil {
 			h.internal(w, "console federation", err)
 		}
 		return
@@ -539,6 +557,59 @@ func (h *Handler) OnUserChange(ctx context.Context, userID string, active bool) 
 	}
 	if err := h.RevokeUser(ctx, userID); err != nil {
 		h.log().Error("portal: revoke sessions", "user", userID, "err", err)
+	}
+}
+
+// RevokeLostAccess ends the user's account sessions whose account and
+// permission set the user no longer has (a membership ended: a mover, or an
+// expired just-in-time activation), leaving the others running.
+func (h *Handler) RevokeLostAccess(ctx context.Context, userID string) error {
+	sessions, err := h.Sessions.AccountSessions(ctx, userID)
+	if err != nil {
+		return err
+	}
+	now := h.now()
+	var live []*AccountSession
+	for _, s := range sessions {
+		if s.Active(now) {
+			live = append(live, s)
+		}
+	}
+	if len(live) == 0 {
+		return nil
+	}
+	access, err := h.Store.EffectiveAccess(ctx, userID)
+	if errors.Is(err, center.ErrNotFound) {
+		return h.RevokeUser(ctx, userID)
+	}
+	if err != nil {
+		return err
+	}
+	granted := map[string]bool{}
+	for _, a := range access {
+		granted[a.Account.ID+"|"+a.PermissionSet.ARN] = true
+	}
+	for _, s := range live {
+		if granted[s.AccountID+"|"+s.PermissionSetARN] {
+			continue
+		}
+		if err := h.Sessions.RevokeAccountSession(ctx, s.IDHash, now); err != nil {
+			return err
+		}
+		h.log().Info("portal: account session ended, access removed", "user", userID, "account", s.AccountID,
+			"permission_set", s.PermissionSetARN)
+	}
+	return nil
+}
+
+// OnMembersRemoved has the signature of scimserver.Handler.OnMembersRemoved:
+// users removed from a group (or whose group was deleted) lose the access
+// the group granted, and their sessions for it end at once.
+func (h *Handler) OnMembersRemoved(ctx context.Context, userIDs []string) {
+	for _, id := range userIDs {
+		if err := h.RevokeLostAccess(ctx, id); err != nil {
+			h.log().Error("portal: revoke lost access", "user", id, "err", err)
+		}
 	}
 }
 

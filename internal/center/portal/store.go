@@ -43,6 +43,8 @@ type SessionStore interface {
 	// RevokeUserAccountSessions ends every unrevoked session of a user and
 	// returns how many it ended.
 	RevokeUserAccountSessions(ctx context.Context, userID string, at time.Time) (int, error)
+	// RevokeAccountSession ends one session.
+	RevokeAccountSession(ctx context.Context, idHash string, at time.Time) error
 	// PurgeAccountSessions deletes sessions that expired before now.
 	PurgeAccountSessions(ctx context.Context, now time.Time) error
 }

@@ -43,11 +43,46 @@ func (h *Handler) getGroup(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) deleteGroup(w http.ResponseWriter, r *http.Request) error {
-	if err := h.Store.DeleteGroup(r.Context(), r.PathValue("id")); err != nil {
+	id := r.PathValue("id")
+	members, err := h.memberIDs(r, id)
+	if err != nil {
 		return err
 	}
+	if err := h.Store.DeleteGroup(r.Context(), id); err != nil {
+		return err
+	}
+	h.membersRemoved(r, members)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// memberIDs lists a group's members when a hook wants to know who may lose
+// access.
+func (h *Handler) memberIDs(r *http.Request, groupID string) ([]string, error) {
+	if h.OnMembersRemoved == nil {
+		return nil, nil
+	}
+	var ids []string
+	q := center.Query{Match: []center.Match{{Attr: center.AttrGroups, Value: groupID}}, Count: maxCount}
+	for {
+		p, err := h.Store.ListUsers(r.Context(), q)
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range p.Users {
+			ids = append(ids, u.ID)
+		}
+		if p.Next == 0 {
+			return ids, nil
+		}
+		q.After = p.Next
+	}
+}
+
+func (h *Handler) membersRemoved(r *http.Request, ids []string) {
+	if h.OnMembersRemoved != nil && len(ids) > 0 {
+		h.OnMembersRemoved(r.Context(), ids)
+	}
 }
 
 func (h *Handler) listGroups(w http.ResponseWriter, r *http.Request) error {
@@ -99,6 +134,22 @@ func (h *Handler) patchGroup(w http.ResponseWriter, r *http.Request) error {
 	if n > MaxMemberChanges {
 		return badRequest("A PATCH may change at most %d memberships; this request changes %d.", MaxMemberChanges, n)
 	}
+	// Who may lose access: the members removed by name, or every member
+	// when the request empties or replaces the membership.
+	var removed []string
+	for _, c := range changes {
+		switch {
+		case c.attr != "members":
+		case c.all || c.op == "replace":
+			all, err := h.memberIDs(r, r.PathValue("id"))
+			if err != nil {
+				return err
+			}
+			removed = append(removed, all...)
+		case c.op == "remove":
+			removed = append(removed, c.members...)
+		}
+	}
 	_, err = h.Store.UpdateGroup(r.Context(), r.PathValue("id"), func(g *scim.Group, m center.Members) error {
 		for _, c := range changes {
 			if err := applyGroupChange(g, m, c); err != nil {
@@ -111,6 +162,7 @@ func (h *Handler) patchGroup(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	h.membersRemoved(r, removed)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -32,6 +32,10 @@ type Handler struct {
 	// OnUserChange, if set, is called after a user was deactivated or
 	// deleted, so that the center can end the user's sessions at once.
 	OnUserChange func(ctx context.Context, userID string, active bool)
+	// OnMembersRemoved, if set, is called with the users a group PATCH or
+	// DELETE may have taken out of a group (a superset is fine: the hook
+	// re-checks), so that sessions for access they lost end at once.
+	OnMembersRemoved func(ctx context.Context, userIDs []string)
 }
 
 // Mount registers the SCIM routes on mux under Prefix.

@@ -96,6 +96,12 @@ func (s *Store) RevokeUserAccountSessions(ctx context.Context, userID string, at
 	return s.revokeAccountSessions(ctx, "user_id", userID, at)
 }
 
+// RevokeAccountSession ends one account session.
+func (s *Store) RevokeAccountSession(ctx context.Context, idHash string, at time.Time) error {
+	_, err := s.revokeAccountSessions(ctx, "id_hash", idHash, at)
+	return err
+}
+
 // PurgeAccountSessions deletes expired account sessions.
 func (s *Store) PurgeAccountSessions(ctx context.Context, now time.Time) error {
 	return s.db.Update(ctx, func(tx *store.Tx) error {
