@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -83,7 +85,8 @@ func TestSignInToThePortal(t *testing.T) {
 		t.Skip("builds and runs the binary")
 	}
 	bin := gatehouseBinary(t)
-	_, d := startDemo(t, bin, t.TempDir(), freeAddr(t), freeAddr(t))
+	data := t.TempDir()
+	_, d := startDemo(t, bin, data, freeAddr(t), freeAddr(t))
 	u := d.Users[0]
 
 	b := newBrowser(t)
@@ -160,5 +163,25 @@ func TestSignInToThePortal(t *testing.T) {
 	res, page = b2.submit(res, page, url.Values{"username": {u.Username}, "password": {u.Password}})
 	if res.Request.URL.Path == "/myapps" {
 		t.Fatalf("a disabled user signed in again: %.300s", page)
+	}
+
+	// The audit log holds the story, with reasons, and its chain verifies.
+	dbPath := filepath.Join(data, "gatehouse.db")
+	out, err := exec.Command(bin, "audit", "query", "--database", dbPath, "--kind", "signin.*", "--json").Output()
+	if err != nil {
+		t.Fatalf("audit query: %v", err)
+	}
+	for _, want := range []string{`"wrong username or password"`, `"account disabled"`, `"signin.success"`} {
+		if !strings.Contains(string(out), want) {
+			t.Fatalf("audit log lacks %s:\n%s", want, out)
+		}
+	}
+	out, err = exec.Command(bin, "audit", "verify", "--database", dbPath).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "chain intact") {
+		t.Fatalf("audit verify: %v\n%s", err, out)
+	}
+	out, _ = exec.Command(bin, "audit", "query", "--database", dbPath, "--kind", "scim.request", "--json").Output()
+	if !strings.Contains(string(out), `"PATCH /scim/v2/Users/`) {
+		t.Fatalf("the SCIM PATCH that disabled the user is not in the audit log:\n%.1000s", out)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gatehouse-id/gatehouse/internal/audit"
 	"github.com/gatehouse-id/gatehouse/internal/center/awsapi"
 	"github.com/gatehouse-id/gatehouse/internal/center/portal"
 	"github.com/gatehouse-id/gatehouse/internal/center/samlsp"
@@ -25,6 +26,7 @@ import (
 	"github.com/gatehouse-id/gatehouse/internal/provisioning"
 	"github.com/gatehouse-id/gatehouse/internal/secret"
 	"github.com/gatehouse-id/gatehouse/internal/store"
+	"github.com/gatehouse-id/gatehouse/internal/store/auditdb"
 	"github.com/gatehouse-id/gatehouse/internal/store/centerdb"
 	"github.com/gatehouse-id/gatehouse/internal/store/directorydb"
 	"github.com/gatehouse-id/gatehouse/internal/store/governancedb"
@@ -61,6 +63,7 @@ type instance struct {
 	sp          *samlsp.SP
 	portal      *portal.Handler
 	governance  *governance.Service
+	audit       *audit.Log
 	box         *secret.Box
 }
 
@@ -78,6 +81,9 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (*instance,
 		db.Close()
 		return nil, err
 	}
+	// One hash-chained audit log for the process, keyed from the secret key
+	// file so that `gatehouse audit verify` can check it.
+	in.audit = audit.NewLog(auditdb.New(db), in.box.DeriveKey(audit.KeyLabel))
 	metrics := httpserver.NewMetrics()
 	if cfg.Runs(config.RoleCenter) {
 		in.centerStore = centerdb.New(db)
@@ -92,7 +98,8 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (*instance,
 		(&scimserver.Handler{Store: in.centerStore, Logger: log, OnUserChange: in.portal.OnUserChange,
 			OnMembersRemoved: in.portal.OnMembersRemoved}).Mount(mux)
 		(&awsapi.Handler{Store: in.centerStore, Box: in.box, Logger: log}).Mount(mux)
-		if in.center, err = httpserver.Listen("center", cfg.Center.Listen, metrics.Observe("center", mux, log)); err != nil {
+		handler := audit.HTTP(in.audit, classifyCenter, log, metrics.Observe("center", mux, log))
+		if in.center, err = httpserver.Listen("center", cfg.Center.Listen, handler); err != nil {
 			in.close()
 			return nil, fmt.Errorf("center listener: %w", err)
 		}
@@ -111,7 +118,8 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (*instance,
 		metrics.Mount(mux, db)
 		(&graphapi.Handler{Store: in.dirStore, Tokens: in.dirStore, Logger: log, BaseURL: cfg.Directory.URL,
 			Provisioning: in.engine}).Mount(mux)
-		in.signin = &signin.Handler{Store: in.dirStore, Box: in.box, Logger: log, Issuer: "Gatehouse", Home: "/myapps"}
+		in.signin = &signin.Handler{Store: in.dirStore, Box: in.box, Logger: log, Issuer: "Gatehouse", Home: "/myapps",
+			Audit: in.audit}
 		in.signin.Mount(mux)
 		in.idp = &samlidp.IdP{Directory: in.dirStore, Store: in.dirStore, Box: in.box, Auth: in.signin, Logger: log,
 			BaseURL: cfg.Directory.URL}
@@ -120,7 +128,8 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (*instance,
 		// provisioning pushes at once; the scheduler ends them to the second.
 		in.governance = &governance.Service{Store: governancedb.New(db), Dir: in.dirStore, Logger: log}
 		(&pimapi.Handler{Service: in.governance, Tokens: in.dirStore, SignIn: in.signin, Logger: log}).Mount(mux)
-		if in.dir, err = httpserver.Listen("directory", cfg.Directory.Listen, metrics.Observe("directory", mux, log)); err != nil {
+		handler := audit.HTTP(in.audit, classifyDirectory, log, metrics.Observe("directory", mux, log))
+		if in.dir, err = httpserver.Listen("directory", cfg.Directory.Listen, handler); err != nil {
 			in.close()
 			return nil, fmt.Errorf("directory listener: %w", err)
 		}
@@ -145,6 +154,39 @@ func (in *instance) run(ctx context.Context) error {
 	}
 	wg.Go(func() { in.housekeeping(ctx, time.Hour) })
 	return httpserver.Serve(ctx, in.log, in.servers...)
+}
+
+// classifyCenter audits SCIM requests that change something or are refused
+// at the door, and AWS API calls that change something.
+func classifyCenter(r *http.Request) string {
+	switch {
+	case strings.HasPrefix(r.URL.Path, scimserver.Prefix+"/") && r.Method != http.MethodGet:
+		return audit.KindSCIMRequest
+	case r.URL.Path == "/" && r.Method == http.MethodPost:
+		_, op, _ := strings.Cut(r.Header.Get("X-Amz-Target"), ".")
+		for _, read := range []string{"Describe", "List", "Get", "Is"} {
+			if strings.HasPrefix(op, read) {
+				return ""
+			}
+		}
+		return audit.KindAdminChange
+	}
+	return ""
+}
+
+// classifyDirectory audits writes to the Graph API (admin changes) and to
+// the PIM API (activations, approvals, eligibility).
+func classifyDirectory(r *http.Request) string {
+	if !strings.HasPrefix(r.URL.Path, graphapi.Prefix+"/") || r.Method == http.MethodGet {
+		return ""
+	}
+	if strings.Contains(r.URL.Path, "/identityGovernance/") {
+		if strings.Contains(r.URL.Path, "/assignmentApprovals/") {
+			return audit.KindPIMApproval
+		}
+		return audit.KindPIMActivation
+	}
+	return audit.KindAdminChange
 }
 
 // housekeeping runs the periodic clean-ups: users deleted more than 30 days

@@ -1,6 +1,7 @@
 package signin
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/pquerna/otp"
 
+	"github.com/gatehouse-id/gatehouse/internal/audit"
 	"github.com/gatehouse-id/gatehouse/internal/directory"
 	"github.com/gatehouse-id/gatehouse/internal/secret"
 )
@@ -75,6 +77,9 @@ type Handler struct {
 	TrustForwardedProto bool
 	// IdleTimeout and AbsoluteTimeout default to 1 h and 12 h.
 	IdleTimeout, AbsoluteTimeout time.Duration
+	// Audit, when set, records every sign-in and every refusal with its
+	// reason.
+	Audit audit.Appender
 }
 
 // Mount registers the sign-in routes on mux.
@@ -301,6 +306,22 @@ func (h *Handler) getLogin(w http.ResponseWriter, r *http.Request) {
 //  6. verify the TOTP code when one is given and the user is enrolled,
 //     refusing a replayed step;
 //  7. reset the failure count, replace any old session, redirect to return.
+//
+// audit records a sign-in attempt's outcome.
+func (h *Handler) audit(r *http.Request, username, userID string, ok bool, reason string) {
+	if h.Audit == nil {
+		return
+	}
+	rec := audit.Record{Kind: audit.KindSignInSuccess, Actor: username, Subject: userID, Action: "login",
+		Details: map[string]any{"remote": r.RemoteAddr}}
+	if !ok {
+		rec.Kind, rec.Outcome, rec.Reason = audit.KindSignInRefused, audit.OutcomeRefused, reason
+	}
+	if _, err := h.Audit.Append(context.WithoutCancel(r.Context()), rec); err != nil {
+		h.log().Error("sign-in: audit", "err", err)
+	}
+}
+
 func (h *Handler) postLogin(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	ret := SafeReturn(r.PostForm.Get("return"), h.home())
@@ -349,6 +370,7 @@ func (h *Handler) postLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	if c != nil && c.LockedUntil.After(now) {
 		h.log().Info("sign-in refused: locked", "user", u.ID, "until", c.LockedUntil)
+		h.audit(r, username, u.ID, false, "account locked after repeated failures")
 		loginPage(http.StatusTooManyRequests, lockedMessage(c.LockedUntil.Sub(now)))
 		return
 	}
@@ -373,6 +395,11 @@ func (h *Handler) postLogin(w http.ResponseWriter, r *http.Request) {
 			h.recordFailure(r, u.ID, now)
 		}
 		h.log().Info("sign-in failed: bad credentials", "remote", r.RemoteAddr)
+		userID := ""
+		if u != nil {
+			userID = u.ID
+		}
+		h.audit(r, username, userID, false, "wrong username or password")
 		loginPage(http.StatusUnauthorized, msgBadCredentials)
 		return
 	}
@@ -380,6 +407,7 @@ func (h *Handler) postLogin(w http.ResponseWriter, r *http.Request) {
 	if !u.AccountEnabled {
 		n, _ := h.sessions().RevokeUserSessions(ctx, u.ID, now)
 		h.log().Info("sign-in refused: account disabled", "user", u.ID, "revoked", n)
+		h.audit(r, username, u.ID, false, "account disabled")
 		loginPage(http.StatusForbidden, msgDisabled)
 		return
 	}
@@ -388,6 +416,7 @@ func (h *Handler) postLogin(w http.ResponseWriter, r *http.Request) {
 	if c.TOTPSecret != "" && strings.TrimSpace(code) != "" {
 		if msg := h.checkTOTP(r, u.ID, c, code, now); msg != "" {
 			h.recordFailure(r, u.ID, now)
+			h.audit(r, username, u.ID, false, "one-time code refused: "+msg)
 			loginPage(http.StatusUnauthorized, msg)
 			return
 		}
@@ -408,6 +437,7 @@ func (h *Handler) postLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.log().Info("signed in", "user", u.ID, "mfa", mfa)
+	h.audit(r, username, u.ID, true, "")
 	http.Redirect(w, r, ret, http.StatusSeeOther)
 }
 
