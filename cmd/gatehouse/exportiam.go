@@ -14,23 +14,26 @@ import (
 	"github.com/gatehouse-id/gatehouse/internal/center"
 	"github.com/gatehouse-id/gatehouse/internal/center/portal"
 	"github.com/gatehouse-id/gatehouse/internal/center/samlsp"
+	"github.com/gatehouse-id/gatehouse/internal/config"
+	"github.com/gatehouse-id/gatehouse/internal/secret"
+	"github.com/gatehouse-id/gatehouse/internal/store"
 	"github.com/gatehouse-id/gatehouse/internal/store/centerdb"
 )
 
 // exportIAMCmd is `gatehouse center export-iam`: the CloudFormation
 // template that sets up a member account for the center (reference §4.1).
 //
-// The SAML provider's metadata: the center has no IdP signing key of its
-// own yet (it is a SAML SP toward the identity source, and does not yet
-// sign assertions for AWS sign-in), so there is no metadata of the center's
-// to embed. With --idp-metadata-url the document is fetched, checked to be
-// IdP metadata, and embedded; without it the template declares the
-// parameter SamlMetadataDocument, supplied at deployment, e.g.
-//
-//	aws cloudformation deploy --template-file gatehouse-iam.json --stack-name gatehouse \
-//	  --capabilities CAPABILITY_NAMED_IAM --parameter-overrides SamlMetadataDocument="$(cat idp.xml)"
+// The SAML provider's metadata is, by default, the center's own IdP
+// metadata (portal.CenterIdP: the signing certificate the access portal's
+// "Management console" action signs with, created on first use and stored
+// in the center's tables, private key sealed with the secret key file), the
+// same document the center serves at <center_url>/saml/idp/metadata. Its
+// entity id is built from --center-url, by default the configured
+// center.url or else http://<center.listen>, which must be the URL the
+// center runs at. --idp-metadata-url overrides it: the document is
+// fetched, checked to be IdP metadata, and embedded instead.
 func exportIAMCmd(f *dbFlags) *cobra.Command {
-	var account, metadataURL, out string
+	var account, metadataURL, centerURL, out string
 	cmd := &cobra.Command{
 		Use:   "export-iam",
 		Short: "Write a CloudFormation template with the SAML provider and permission set roles of one account",
@@ -40,9 +43,16 @@ AWSReservedSSO_<name>_<16 hex> that the provider's users may assume
 (sts:AssumeRoleWithSAML and sts:TagSession, audience https://signin.aws.amazon.com/saml),
 with the permission set's session duration, policies and permissions boundary.
 
-The SAML provider's metadata is fetched from --idp-metadata-url and embedded;
-without it the template takes it from the parameter SamlMetadataDocument
-(the center has no IdP metadata of its own to embed).`,
+The SAML provider trusts the center's own IdP: the template embeds the
+center's IdP metadata, read from the database (the signing certificate is
+created on first use, its private key sealed with the secret key file), the
+same document the center serves at <center_url>/saml/idp/metadata. The
+access portal's "Management console" action signs with that certificate.
+The metadata's entity id is <center_url>/saml/idp/metadata, where center_url
+is --center-url, else the configured center.url, else http://<center.listen>.
+
+--idp-metadata-url embeds another IdP's metadata instead, fetched from that
+URL and checked to be IdP metadata.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -54,7 +64,11 @@ without it the template takes it from the parameter SamlMetadataDocument
 				}
 				metadata = md
 			}
-			db, err := f.open(ctx)
+			cfg, err := f.load()
+			if err != nil {
+				return err
+			}
+			db, err := store.Open(ctx, cfg.Database)
 			if err != nil {
 				return err
 			}
@@ -67,6 +81,17 @@ without it the template takes it from the parameter SamlMetadataDocument
 			sets, err := assignedPermissionSets(ctx, s, acc.ID)
 			if err != nil {
 				return err
+			}
+			if metadata == "" {
+				box, err := secret.LoadOrCreateKey(cfg.KeyFile())
+				if err != nil {
+					return err
+				}
+				md, err := (&portal.CenterIdP{Certs: s, Box: box}).Metadata(ctx, exportCenterURL(centerURL, cfg))
+				if err != nil {
+					return fmt.Errorf("the center's IdP metadata: %w", err)
+				}
+				metadata = string(md)
 			}
 			tmpl, err := portal.IAMTemplate(acc.ID, sets, metadata)
 			if err != nil {
@@ -86,9 +111,22 @@ without it the template takes it from the parameter SamlMetadataDocument
 		},
 	}
 	cmd.Flags().StringVar(&account, "account", "", "12-digit account id (default: the only real AWS account, or the only account)")
-	cmd.Flags().StringVar(&metadataURL, "idp-metadata-url", "", "URL of the IdP metadata to embed in the SAML provider (default: a template parameter)")
+	cmd.Flags().StringVar(&centerURL, "center-url", "", "the center's external URL, base of its IdP entity id (default: center.url, else http://<center.listen>)")
+	cmd.Flags().StringVar(&metadataURL, "idp-metadata-url", "", "URL of another IdP's metadata to embed instead of the center's own")
 	cmd.Flags().StringVar(&out, "out", "", "file to write (default: standard output)")
 	return cmd
+}
+
+// exportCenterURL is the center's external URL as `gatehouse serve` uses
+// it: the flag, else the configured center.url, else the listen address.
+func exportCenterURL(flag string, cfg config.Config) string {
+	switch {
+	case flag != "":
+		return strings.TrimRight(flag, "/")
+	case cfg.Center.URL != "":
+		return strings.TrimRight(cfg.Center.URL, "/")
+	}
+	return "http://" + cfg.Center.Listen
 }
 
 // exportAccount is the account named by id or, with none, the only real

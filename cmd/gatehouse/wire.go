@@ -91,7 +91,8 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (*instance,
 		metrics.Mount(mux, db)
 		in.sp = &samlsp.SP{Store: in.centerStore, Users: in.centerStore, Logger: log}
 		in.sp.Mount(mux)
-		in.portal = &portal.Handler{Store: in.centerStore, Sessions: in.centerStore, SP: in.sp, Logger: log}
+		in.portal = &portal.Handler{Store: in.centerStore, Sessions: in.centerStore, SP: in.sp, Logger: log,
+			IdPCerts: in.centerStore, Box: in.box}
 		in.portal.Mount(mux)
 		// A leaver's portal and account sessions end the moment SCIM
 		// deactivates or deletes the user.

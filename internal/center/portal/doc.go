@@ -17,11 +17,28 @@
 //     (AccessControl:* attributes of the sign-in), and says "Signed in to
 //     <account> as <permission set> until <time>".
 //   - POST /start/console: the same, then a federated sign-in to the AWS
-//     console through Handler.Console (ConsoleSignIn: the Role attribute
-//     "role-arn,provider-arn", RoleSessionName, SessionDuration and
-//     PrincipalTag:* values). The center has no IdP signing key of its own
-//     yet, so without a ConsoleFederator the page shows what the sign-in
+//     console, offered only for accounts marked RealAWS (others answer 400
+//     and show no "Management console" button). With IdPCerts and Box set,
+//     Handler.FederateConsole answers with an auto-submitting form
+//     (samlproto.WritePOSTResponse, SAML bindings §3.5.4) that posts a
+//     SAML Response signed by the center's own IdP (CenterIdP) to AWS
+//     sign-in, https://signin.aws.amazon.com/saml, with the permission
+//     set's RelayState. The Response (samlproto.BuildResponse) is
+//     IdP-initiated: Issuer <center_url>/saml/idp/metadata; Destination,
+//     Recipient and Audience https://signin.aws.amazon.com/saml (the
+//     audience the roles' trust policy requires, SAML:aud, reference
+//     aws-identity-center.md §4.1); NameID persistent = userName; the
+//     Assertion signed with RSA-SHA256 and exclusive C14N; attributes
+//     (ConsoleSignIn) https://aws.amazon.com/SAML/Attributes/Role =
+//     "arn:aws:iam::<account>:role/<RoleName>,arn:aws:iam::<account>:saml-provider/Gatehouse",
+//     RoleSessionName = userName, SessionDuration = the permission set's
+//     in seconds, and PrincipalTag:<key> per session tag (§3.3). A Console
+//     federator replaces it; with neither, the page shows what the sign-in
 //     would carry.
+//   - GET /saml/idp/metadata: the center's IdP metadata (SAML metadata
+//     §2.4.3; entity id = this URL, the signing certificate, NameID format
+//     persistent, SingleSignOnService = the portal), 404 without IdPCerts
+//     and Box. Each member account's IAM SAML provider trusts it.
 //   - GET /start/sessions: the user's active account sessions.
 //   - POST /start/logout (csrf): ends the portal session and the account
 //     sessions opened from it.
@@ -42,9 +59,18 @@
 // storing it. Pages are html/template with a strict Content-Security-Policy
 // (no scripts, no external assets), labelled landmarks and buttons.
 //
+// The center's IdP. CenterIdP holds one RSA-2048 signing certificate
+// valid 3 years, created on first use (console sign-in, metadata or
+// export-iam), stored through IdPCertStore (centerdb, table
+// center_idp_keys, migration 0013) with its private key sealed with
+// secret.Box (context "center-idp-key:<id>"); at most one is active, so
+// nodes racing to create it end up sharing the first one stored.
+//
 // Member accounts. IAMTemplate writes the CloudFormation template
 // `gatehouse center export-iam` prints: a SAML provider named Gatehouse and
 // one role per permission set, named RoleName (AWSReservedSSO_<name>_<16
 // hex of SHA-256 of the permission set ARN>) — the same name the portal
-// puts in account sessions and the console Role attribute.
+// puts in account sessions and the console Role attribute. export-iam
+// embeds the center's IdP metadata (CenterIdP.Metadata, from the store) by
+// default; --idp-metadata-url embeds another IdP's instead.
 package portal

@@ -99,7 +99,7 @@ code{word-break:break-all}
 {{template "foot" .}}{{end}}
 
 {{define "console"}}{{template "head" .}}
-<p role="status">The account session was opened, but this center has no identity-provider key to sign you in to the AWS console with. An administrator can set one up; the sign-in would carry:</p>
+<p role="status">The account session was opened, but this portal is not set up to sign you in to the AWS console (it has no identity-provider key store). An administrator can set it up; the sign-in would carry:</p>
 <table>
 <tr><th scope="row">Role</th><td><code>{{.Console.RoleAttribute}}</code></td></tr>
 <tr><th scope="row">RoleSessionName</th><td><code>{{.Console.RoleSessionName}}</code></td></tr>

@@ -2,20 +2,18 @@ package samlidp
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/pem"
 	"fmt"
-	"math/big"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/gatehouse-id/gatehouse/internal/directory"
+	"github.com/gatehouse-id/gatehouse/internal/samlproto"
 )
 
 // CertValidity is the lifetime of a generated signing certificate, as
@@ -52,25 +50,9 @@ func (c *Cert) PEM() string {
 func sealContext(certID string) string { return "saml-cert:" + certID }
 
 // generateCert makes an RSA-2048 self-signed certificate valid from now
-// for validity.
+// for validity (samlproto.NewSigningCert).
 func generateCert(appID, cn string, now time.Time, validity time.Duration) (der []byte, key *rsa.PrivateKey, err error) {
-	key, err = rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		return nil, nil, err
-	}
-	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
-	if err != nil {
-		return nil, nil, err
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          serial,
-		Subject:               pkix.Name{CommonName: cn},
-		NotBefore:             now.Add(-time.Minute).UTC(),
-		NotAfter:              now.Add(validity).UTC(),
-		KeyUsage:              x509.KeyUsageDigitalSignature,
-		BasicConstraintsValid: true,
-	}
-	der, err = x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	der, key, err = samlproto.NewSigningCert(cn, now, validity)
 	if err != nil {
 		return nil, nil, fmt.Errorf("create certificate for app %s: %w", appID, err)
 	}

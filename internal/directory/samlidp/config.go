@@ -11,28 +11,29 @@ import (
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/internal/directory"
+	"github.com/gatehouse-id/gatehouse/internal/samlproto"
 )
 
 // NameID formats (SAML core §8.3). AWS IAM Identity Center requires
 // emailAddress.
 const (
-	NameIDEmail       = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"
-	NameIDPersistent  = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"
-	NameIDTransient   = "urn:oasis:names:tc:SAML:2.0:nameid-format:transient"
-	NameIDUnspecified = "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified"
+	NameIDEmail       = samlproto.NameIDEmail
+	NameIDPersistent  = samlproto.NameIDPersistent
+	NameIDTransient   = samlproto.NameIDTransient
+	NameIDUnspecified = samlproto.NameIDUnspecified
 )
 
 // Signing modes, as Entra's "Signing Option".
 const (
-	SignAssertion = "assertion" // "Sign SAML assertion", Entra's default
-	SignResponse  = "response"  // "Sign SAML response"
-	SignBoth      = "both"      // "Sign SAML response and assertion"
+	SignAssertion = samlproto.SignAssertion // "Sign SAML assertion", Entra's default
+	SignResponse  = samlproto.SignResponse  // "Sign SAML response"
+	SignBoth      = samlproto.SignBoth      // "Sign SAML response and assertion"
 )
 
 // Signature algorithms (XML-DSig URIs).
 const (
-	RSASHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
-	RSASHA1   = "http://www.w3.org/2000/09/xmldsig#rsa-sha1"
+	RSASHA256 = samlproto.RSASHA256
+	RSASHA1   = samlproto.RSASHA1
 )
 
 // Claim name prefixes.
@@ -50,7 +51,7 @@ const (
 
 // AttrNameFormatURI is the NameFormat of every attribute we emit (SAML core
 // §8.2.2); AWS's ABAC requires a SAML-specified format.
-const AttrNameFormatURI = "urn:oasis:names:tc:SAML:2.0:attrname-format:uri"
+const AttrNameFormatURI = samlproto.AttrNameFormatURI
 
 // Claim is one SAML attribute of the assertion: its value comes from a user
 // attribute (Source, a Graph attribute name such as "givenName"; Entra's

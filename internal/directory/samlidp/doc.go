@@ -34,6 +34,11 @@
 //     signature right after the Issuer (core §5.4), POSTed to the ACS by an
 //     auto-submitting form (bindings §3.5.4).
 //
+// The protocol itself (building and signing the Response, the POST form,
+// the metadata document, generating certificates) is internal/samlproto,
+// shared with the center's portal; this package decides what is the
+// directory's: which app, which user, NameID and claims, which key.
+//
 // The Authenticator is the directory's sign-in: *signin.Handler implements
 // it as is (signin.Session is an alias of directory.Session), so cmd
 // wires IdP{Auth: signinHandler} with no adapter.

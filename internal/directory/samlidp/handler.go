@@ -1,7 +1,6 @@
 package samlidp
 
 import (
-	"crypto/rand"
 	"encoding/base64"
 	"errors"
 	"html/template"
@@ -10,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/gatehouse-id/gatehouse/internal/directory"
+	"github.com/gatehouse-id/gatehouse/internal/samlproto"
 )
 
 // maxRelayState bounds RelayState (SAML bindings §3.4.3 asks for 80 bytes;
@@ -242,18 +242,6 @@ ul.tiles a:hover,ul.tiles a:focus-visible{outline:3px solid #0f4a85;outline-offs
 <p role="alert">{{.Message}}</p>
 <p><a href="/myapps">Go to My Apps</a></p>
 {{end}}`))
-	postTemplate = template.Must(template.Must(template.New("post").Parse(layout)).Parse(`
-{{define "title"}}Signing in…{{end}}
-{{define "main"}}
-<h1>Signing in…</h1>
-<form method="post" action="{{.ACS}}" id="samlform">
-<input type="hidden" name="SAMLResponse" value="{{.Response}}">
-{{if .RelayState}}<input type="hidden" name="RelayState" value="{{.RelayState}}">{{end}}
-<noscript><p>JavaScript is off. Press the button to continue.</p></noscript>
-<button type="submit">Continue</button>
-</form>
-<script nonce="{{.Nonce}}">document.getElementById("samlform").submit();</script>
-{{end}}`))
 )
 
 func (p *IdP) render(w http.ResponseWriter, status int, t *template.Template, data any) {
@@ -276,17 +264,11 @@ func (p *IdP) internalError(w http.ResponseWriter, r *http.Request, err error) {
 		"The sign-in could not be completed. Try again later.")
 }
 
-// postForm answers with the HTTP-POST binding (SAML bindings §3.5.4): an
-// auto-submitting form carrying the base64 SAMLResponse and RelayState.
+// postForm answers with the HTTP-POST binding (SAML bindings §3.5.4,
+// samlproto.WritePOSTResponse): an auto-submitting form carrying the
+// base64 SAMLResponse and RelayState.
 func (p *IdP) postForm(w http.ResponseWriter, acs string, xml []byte, relay string) {
-	nb := make([]byte, 16)
-	rand.Read(nb)
-	nonce := base64.RawStdEncoding.EncodeToString(nb)
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-"+nonce+"'; base-uri 'none'")
-	p.render(w, http.StatusOK, postTemplate, map[string]any{
-		"ACS":        template.URL(acs),
-		"Response":   base64.StdEncoding.EncodeToString(xml),
-		"RelayState": relay,
-		"Nonce":      nonce,
-	})
+	if err := samlproto.WritePOSTResponse(w, acs, xml, relay); err != nil {
+		p.logger().Error("render page", "err", err)
+	}
 }

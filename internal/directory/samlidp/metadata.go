@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha1"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -13,16 +12,17 @@ import (
 	"github.com/beevik/etree"
 
 	"github.com/gatehouse-id/gatehouse/internal/directory"
+	"github.com/gatehouse-id/gatehouse/internal/samlproto"
 )
 
 // XML namespaces and bindings (SAML core §2, metadata §2, bindings §3.4, §3.5).
 const (
-	nsMD            = "urn:oasis:names:tc:SAML:2.0:metadata"
-	nsSAML          = "urn:oasis:names:tc:SAML:2.0:assertion"
-	nsSAMLP         = "urn:oasis:names:tc:SAML:2.0:protocol"
-	nsDS            = "http://www.w3.org/2000/09/xmldsig#"
-	BindingPOST     = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
-	BindingRedirect = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
+	nsMD            = samlproto.NSMetadata
+	nsSAML          = samlproto.NSAssertion
+	nsSAMLP         = samlproto.NSProtocol
+	nsDS            = samlproto.NSDSig
+	BindingPOST     = samlproto.BindingPOST
+	BindingRedirect = samlproto.BindingRedirect
 )
 
 func thumbprint(der []byte) string {
@@ -30,36 +30,22 @@ func thumbprint(der []byte) string {
 	return strings.ToUpper(hex.EncodeToString(h[:]))
 }
 
-// metadataXML builds the app's IdP metadata (SAML metadata §2.4.3): an
-// IDPSSODescriptor with every certificate of the app as a signing
-// KeyDescriptor (active first, so SPs can roll over), the supported NameID
-// formats and SingleSignOnService with the Redirect and POST bindings.
+// metadataXML builds the app's IdP metadata (SAML metadata §2.4.3,
+// samlproto.IdPMetadata): an IDPSSODescriptor with every certificate of
+// the app as a signing KeyDescriptor (active first, so SPs can roll over),
+// the supported NameID formats and SingleSignOnService with the Redirect
+// and POST bindings.
 func metadataXML(entityID, ssoURL string, certs []*Cert) ([]byte, error) {
-	doc := etree.NewDocument()
-	doc.CreateProcInst("xml", `version="1.0" encoding="UTF-8"`)
-	ed := doc.CreateElement("md:EntityDescriptor")
-	ed.CreateAttr("xmlns:md", nsMD)
-	ed.CreateAttr("xmlns:ds", nsDS)
-	ed.CreateAttr("entityID", entityID)
-	idp := ed.CreateElement("md:IDPSSODescriptor")
-	idp.CreateAttr("WantAuthnRequestsSigned", "false")
-	idp.CreateAttr("protocolSupportEnumeration", nsSAMLP)
+	m := &samlproto.IdPMetadata{
+		EntityID:      entityID,
+		NameIDFormats: []string{NameIDEmail, NameIDPersistent, NameIDUnspecified, NameIDTransient},
+		SSOURL:        ssoURL,
+		SSOBindings:   []string{BindingRedirect, BindingPOST},
+	}
 	for _, c := range certs {
-		kd := idp.CreateElement("md:KeyDescriptor")
-		kd.CreateAttr("use", "signing")
-		x := kd.CreateElement("ds:KeyInfo").CreateElement("ds:X509Data").CreateElement("ds:X509Certificate")
-		x.SetText(base64.StdEncoding.EncodeToString(c.CertDER))
+		m.SigningCerts = append(m.SigningCerts, c.CertDER)
 	}
-	for _, f := range []string{NameIDEmail, NameIDPersistent, NameIDUnspecified, NameIDTransient} {
-		idp.CreateElement("md:NameIDFormat").SetText(f)
-	}
-	for _, b := range []string{BindingRedirect, BindingPOST} {
-		s := idp.CreateElement("md:SingleSignOnService")
-		s.CreateAttr("Binding", b)
-		s.CreateAttr("Location", ssoURL)
-	}
-	doc.Indent(2)
-	return doc.WriteToBytes()
+	return m.XML()
 }
 
 // SPMetadata is what an SP's metadata says about it (SAML metadata

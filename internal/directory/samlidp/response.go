@@ -1,35 +1,29 @@
 package samlidp
 
 import (
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"time"
 
-	"github.com/beevik/etree"
-	dsig "github.com/russellhaering/goxmldsig"
-
 	"github.com/gatehouse-id/gatehouse/internal/directory"
+	"github.com/gatehouse-id/gatehouse/internal/samlproto"
 )
 
 // Lifetimes (Entra: SubjectConfirmationData NotOnOrAfter = IssueInstant +
 // 5 min; token lifetime 1 h; we allow 5 min of clock skew on NotBefore).
 const (
-	SubjectConfirmationLifetime = 5 * time.Minute
-	AssertionLifetime           = time.Hour
-	ClockSkew                   = 5 * time.Minute
+	SubjectConfirmationLifetime = samlproto.SubjectConfirmationLifetime
+	AssertionLifetime           = samlproto.AssertionLifetime
+	ClockSkew                   = samlproto.ClockSkew
 )
 
 // Authentication context classes (SAML authn-context §3.4). After MFA we
 // send Entra's multipleauthn class.
 const (
-	AuthnPasswordProtectedTransport = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
+	AuthnPasswordProtectedTransport = samlproto.AuthnPasswordProtectedTransport
 	AuthnMultipleAuthn              = "http://schemas.microsoft.com/claims/multipleauthn"
 )
-
-const statusSuccess = "urn:oasis:names:tc:SAML:2.0:status:Success"
 
 // issue is the input of one Response.
 type issue struct {
@@ -45,23 +39,13 @@ type issue struct {
 	key          *rsa.PrivateKey
 }
 
-// newID draws a SAML ID: an xs:ID, so it must not start with a digit
-// (SAML core §1.3.4).
-func newID() string {
-	b := make([]byte, 20)
-	rand.Read(b)
-	return "_" + hex.EncodeToString(b)
-}
-
-func samlTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
-
 // nameID computes the subject's NameID value for the format.
 func nameID(in *issue, format string) (string, error) {
 	switch format {
 	case NameIDPersistent:
 		return pairwiseID(in.cfg.AppID, in.user.ID), nil
 	case NameIDTransient:
-		return newID(), nil
+		return samlproto.NewID(), nil
 	}
 	v := userAttr(in.user, in.cfg.NameIDSource)
 	if v == "" {
@@ -70,20 +54,22 @@ func nameID(in *issue, format string) (string, error) {
 	return v, nil
 }
 
-// buildResponse builds and signs a samlp:Response (SAML core §3.2.2) with
-// one Assertion (§2.3.3) as the Web Browser SSO profile requires
-// (SAML profiles §4.1.4.2):
-//  1. Response: ID, Version, IssueInstant, Destination = ACS, InResponseTo
-//     (SP-initiated only), Issuer, Status Success;
-//  2. Assertion: Issuer, Subject (NameID; bearer SubjectConfirmation with
-//     Recipient = ACS, NotOnOrAfter = now + 5 min, InResponseTo),
-//     Conditions (NotBefore = now − skew, NotOnOrAfter = now + 1 h,
-//     AudienceRestriction = SP entity id), AuthnStatement, AttributeStatement;
-//  3. signatures: the Assertion, the Response, or both, as configured,
-//     enveloped, exclusive C14N, placed right after the Issuer (SAML core
-//     §5.4.1, XML-DSig §6.6.4).
+// buildResponse builds and signs the app's samlp:Response with one
+// Assertion (samlproto.BuildResponse, SAML profiles §4.1.4.2). What is the
+// directory's, not the protocol's, is decided here:
+//  1. the NameID: the request's NameIDPolicy format, else the app's; its
+//     value from the user (persistent: a pairwise id per app; transient: a
+//     fresh random one; otherwise the configured user attribute);
+//  2. Destination = ACS, InResponseTo (SP-initiated only), Audience = the
+//     SP's entity id;
+//  3. the AuthnStatement: the sign-in session's start, a SessionIndex
+//     derived from the session and app, Entra's multipleauthn class after
+//     MFA;
+//  4. the attributes: the app's claims, from user attributes or constants,
+//     left out when empty for this user;
+//  5. signatures as configured (assertion, response or both; algorithm).
 func buildResponse(in *issue) ([]byte, error) {
-	now := in.now.UTC()
+	// 1.
 	format := in.nameIDFormat
 	if format == "" {
 		format = in.cfg.NameIDFormat
@@ -92,44 +78,14 @@ func buildResponse(in *issue) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-
-	// 2. The assertion.
-	a := etree.NewElement("saml:Assertion")
-	a.CreateAttr("xmlns:saml", nsSAML)
-	a.CreateAttr("ID", newID())
-	a.CreateAttr("Version", "2.0")
-	a.CreateAttr("IssueInstant", samlTime(now))
-	a.CreateElement("saml:Issuer").SetText(in.idpEntityID)
-	subj := a.CreateElement("saml:Subject")
-	nid := subj.CreateElement("saml:NameID")
-	nid.CreateAttr("Format", format)
-	nid.SetText(subject)
-	sc := subj.CreateElement("saml:SubjectConfirmation")
-	sc.CreateAttr("Method", "urn:oasis:names:tc:SAML:2.0:cm:bearer")
-	scd := sc.CreateElement("saml:SubjectConfirmationData")
-	if in.inResponseTo != "" {
-		scd.CreateAttr("InResponseTo", in.inResponseTo)
-	}
-	scd.CreateAttr("NotOnOrAfter", samlTime(now.Add(SubjectConfirmationLifetime)))
-	scd.CreateAttr("Recipient", in.acs)
-	cond := a.CreateElement("saml:Conditions")
-	cond.CreateAttr("NotBefore", samlTime(now.Add(-ClockSkew)))
-	cond.CreateAttr("NotOnOrAfter", samlTime(now.Add(AssertionLifetime)))
-	cond.CreateElement("saml:AudienceRestriction").CreateElement("saml:Audience").SetText(in.cfg.EntityID)
-	as := a.CreateElement("saml:AuthnStatement")
-	authnInstant := in.session.Created
-	if authnInstant.IsZero() {
-		authnInstant = now
-	}
-	as.CreateAttr("AuthnInstant", samlTime(authnInstant))
+	// 3.
 	si := sha256.Sum256([]byte(in.session.ID + "\x00" + in.cfg.AppID))
-	as.CreateAttr("SessionIndex", "_"+hex.EncodeToString(si[:16]))
 	class := AuthnPasswordProtectedTransport
 	if in.session.MFA {
 		class = AuthnMultipleAuthn
 	}
-	as.CreateElement("saml:AuthnContext").CreateElement("saml:AuthnContextClassRef").SetText(class)
-	var attrs []*etree.Element
+	// 4.
+	var attrs []samlproto.Attribute
 	for _, c := range in.cfg.Claims {
 		vals := c.Values
 		if c.Source != "" {
@@ -141,83 +97,23 @@ func buildResponse(in *issue) ([]byte, error) {
 		if len(vals) == 0 {
 			continue
 		}
-		at := etree.NewElement("saml:Attribute")
-		at.CreateAttr("Name", c.Name)
-		at.CreateAttr("NameFormat", AttrNameFormatURI)
-		for _, v := range vals {
-			at.CreateElement("saml:AttributeValue").SetText(v)
-		}
-		attrs = append(attrs, at)
+		attrs = append(attrs, samlproto.Attribute{Name: c.Name, NameFormat: AttrNameFormatURI, Values: vals})
 	}
-	if len(attrs) > 0 {
-		st := a.CreateElement("saml:AttributeStatement")
-		for _, at := range attrs {
-			st.AddChild(at)
-		}
+	// 2.
+	r := &samlproto.Response{
+		Issuer:               in.idpEntityID,
+		Destination:          in.acs,
+		InResponseTo:         in.inResponseTo,
+		Audience:             in.cfg.EntityID,
+		NameID:               subject,
+		NameIDFormat:         format,
+		IssueInstant:         in.now,
+		AuthnInstant:         in.session.Created,
+		SessionIndex:         "_" + hex.EncodeToString(si[:16]),
+		AuthnContextClassRef: class,
+		Attributes:           attrs,
 	}
-
-	sc2, err := signingContext(in)
-	if err != nil {
-		return nil, err
-	}
-	if in.cfg.Signing == SignAssertion || in.cfg.Signing == SignBoth {
-		if err := signAfterIssuer(sc2, a); err != nil {
-			return nil, fmt.Errorf("sign assertion: %w", err)
-		}
-	}
-
-	// 1. The response around it.
-	r := etree.NewElement("samlp:Response")
-	r.CreateAttr("xmlns:samlp", nsSAMLP)
-	r.CreateAttr("xmlns:saml", nsSAML)
-	r.CreateAttr("ID", newID())
-	r.CreateAttr("Version", "2.0")
-	r.CreateAttr("IssueInstant", samlTime(now))
-	r.CreateAttr("Destination", in.acs)
-	if in.inResponseTo != "" {
-		r.CreateAttr("InResponseTo", in.inResponseTo)
-	}
-	r.CreateElement("saml:Issuer").SetText(in.idpEntityID)
-	r.CreateElement("samlp:Status").CreateElement("samlp:StatusCode").CreateAttr("Value", statusSuccess)
-	r.AddChild(a)
-	if in.cfg.Signing == SignResponse || in.cfg.Signing == SignBoth {
-		if err := signAfterIssuer(sc2, r); err != nil {
-			return nil, fmt.Errorf("sign response: %w", err)
-		}
-	}
-	doc := etree.NewDocument()
-	doc.SetRoot(r)
-	return doc.WriteToBytes()
-}
-
-func signingContext(in *issue) (*dsig.SigningContext, error) {
-	sc, err := dsig.NewSigningContext(in.key, [][]byte{in.cert.CertDER})
-	if err != nil {
-		return nil, err
-	}
-	sc.IdAttribute = "ID"
-	sc.Prefix = "ds"
-	sc.Canonicalizer = dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("")
-	if err := sc.SetSignatureMethod(in.cfg.SignatureAlgorithm); err != nil {
-		return nil, err
-	}
-	return sc, nil
-}
-
-// signAfterIssuer computes an enveloped signature over el and inserts it
-// right after el's Issuer, where the SAML schema puts ds:Signature.
-func signAfterIssuer(sc *dsig.SigningContext, el *etree.Element) error {
-	sig, err := sc.ConstructSignature(el, true)
-	if err != nil {
-		return err
-	}
-	pos := 0
-	for i, t := range el.Child {
-		if c, ok := t.(*etree.Element); ok && c.Tag == "Issuer" {
-			pos = i + 1
-			break
-		}
-	}
-	el.InsertChildAt(pos, sig)
-	return nil
+	// 5.
+	return samlproto.BuildResponse(r, &samlproto.Signer{Key: in.key, CertDER: in.cert.CertDER,
+		Mode: in.cfg.Signing, Algorithm: in.cfg.SignatureAlgorithm})
 }
