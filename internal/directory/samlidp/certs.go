@@ -146,6 +146,12 @@ func (p *IdP) signingKey(ctx context.Context, appID string) (*Cert, *rsa.Private
 	if pick == nil {
 		return nil, nil, fmt.Errorf("app %s has no signing certificate: %w", appID, directory.ErrNotFound)
 	}
+	// A certificate's key never changes, so the opened and parsed key is
+	// kept by certificate id: decrypting, parsing and precomputing it took
+	// an eighth of each sign-in (docs/benchmarks.md, Sign-in).
+	if k, ok := p.keys.Load(pick.ID); ok {
+		return pick, k.(*rsa.PrivateKey), nil
+	}
 	raw, err := p.Box.Open(pick.SealedKey, sealContext(pick.ID))
 	if err != nil {
 		return nil, nil, fmt.Errorf("open signing key of app %s: %w", appID, err)
@@ -154,6 +160,7 @@ func (p *IdP) signingKey(ctx context.Context, appID string) (*Cert, *rsa.Private
 	if err != nil {
 		return nil, nil, fmt.Errorf("parse signing key of app %s: %w", appID, err)
 	}
+	p.keys.Store(pick.ID, key)
 	return pick, key, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/internal/directory"
@@ -42,6 +43,8 @@ type IdP struct {
 	// https://login.example.com; when empty, the scheme and Host of each
 	// request are used.
 	BaseURL string
+
+	keys sync.Map // certificate id -> *rsa.PrivateKey, opened once
 }
 
 func (p *IdP) now() time.Time {
