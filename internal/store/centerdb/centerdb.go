@@ -216,23 +216,45 @@ func deleteRow(tx *store.Tx, query, id string) error {
 	return nil
 }
 
-// where builds the WHERE clause of a list query; column maps a filterable
-// attribute to its SQL condition with one placeholder.
-func where(q center.Query, column map[string]string, value func(m center.Match) string) (string, []any, error) {
-	var conds []string
+// where builds the JOIN and WHERE clauses of a list query. column maps a
+// filterable attribute to its SQL condition with one placeholder ($?);
+// membership filters are joins (see membershipJoin).
+func where(q center.Query, alias string, column map[string]string, value func(m center.Match) string) (string, []any, error) {
+	var joins, conds []string
 	var args []any
-	for _, m := range q.Match {
+	for i, m := range q.Match {
+		args = append(args, value(m))
+		ph := fmt.Sprintf("$%d", len(args))
+		if j, c, ok := membershipJoin(alias, m.Attr, fmt.Sprintf("m%d", i)); ok {
+			joins = append(joins, j)
+			conds = append(conds, strings.ReplaceAll(c, "$?", ph))
+			continue
+		}
 		c, ok := column[m.Attr]
 		if !ok {
 			return "", nil, center.Invalidf("filtering on %s is not supported", m.Attr)
 		}
-		args = append(args, value(m))
-		conds = append(conds, strings.ReplaceAll(c, "$?", fmt.Sprintf("$%d", len(args))))
+		conds = append(conds, strings.ReplaceAll(c, "$?", ph))
 	}
-	if len(conds) == 0 {
-		return "", args, nil
+	sql := strings.Join(joins, "")
+	if len(conds) > 0 {
+		sql += " WHERE " + strings.Join(conds, " AND ")
 	}
-	return " WHERE " + strings.Join(conds, " AND "), args, nil
+	return sql, args, nil
+}
+
+// membershipJoin turns the membership filters (users' groups.value, groups'
+// members.value) into a join on the membership table, so the query is
+// driven by the membership index: an EXISTS condition would make SQLite
+// walk every user (or group) in seq order to find the few that match.
+func membershipJoin(alias, attr, m string) (join, cond string, ok bool) {
+	switch {
+	case alias == "u" && attr == center.AttrGroups:
+		return " JOIN center_group_members " + m + " ON " + m + ".user_id = u.id", m + ".group_id = $?", true
+	case alias == "g" && attr == center.AttrMembers:
+		return " JOIN center_group_members " + m + " ON " + m + ".group_id = g.id", m + ".user_id = $?", true
+	}
+	return "", "", false
 }
 
 var userColumns = map[string]string{
@@ -240,14 +262,12 @@ var userColumns = map[string]string{
 	center.AttrUserName:   "u.user_name_key = $?",
 	center.AttrExternalID: "u.external_id = $?",
 	center.AttrManager:    "u.manager_id = $?",
-	center.AttrGroups:     "EXISTS (SELECT 1 FROM center_group_members m WHERE m.user_id = u.id AND m.group_id = $?)",
 }
 
 var groupColumns = map[string]string{
 	center.AttrID:          "g.id = $?",
 	center.AttrDisplayName: "g.display_name_key = $?",
 	center.AttrExternalID:  "g.external_id = $?",
-	center.AttrMembers:     "EXISTS (SELECT 1 FROM center_group_members m WHERE m.group_id = g.id AND m.user_id = $?)",
 }
 
 func matchValue(m center.Match) string {
@@ -261,7 +281,7 @@ func matchValue(m center.Match) string {
 // asked for to learn whether a next page exists, and the total if asked.
 func (s *Store) page(ctx context.Context, q center.Query, table, alias, cols string, columns map[string]string,
 	scan func(*sql.Rows) (int64, error)) (total int, next int64, err error) {
-	cond, args, err := where(q, columns, matchValue)
+	cond, args, err := where(q, alias, columns, matchValue)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -272,10 +292,10 @@ func (s *Store) page(ctx context.Context, q center.Query, table, alias, cols str
 		}
 	}
 	seqCond := fmt.Sprintf("%s.seq > $%d", alias, len(args)+1)
-	if cond == "" {
-		cond = " WHERE " + seqCond
-	} else {
+	if strings.Contains(cond, " WHERE ") {
 		cond += " AND " + seqCond
+	} else {
+		cond += " WHERE " + seqCond
 	}
 	args = append(args, q.After, q.Count+1)
 	rows, err := s.db.Read.QueryContext(ctx, fmt.Sprintf(`SELECT %s.seq, %s FROM %s %s%s ORDER BY %s.seq LIMIT $%d`,
