@@ -74,7 +74,7 @@ by userName.`,
 	f.IntVar(&opts.Users, "users", 100000, "users to create")
 	f.IntVar(&opts.Workers, "workers", 64, "concurrent clients")
 	f.IntVar(&opts.Lookups, "lookups", 20000, "filter queries")
-	cmd.AddCommand(scim, benchProvisioningCmd(), benchSAMLCmd())
+	cmd.AddCommand(scim, benchProvisioningCmd(), benchSAMLCmd(), benchPIMCmd())
 	return cmd
 }
 

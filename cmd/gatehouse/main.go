@@ -31,6 +31,6 @@ func rootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serveCmd(), demoCmd(), centerCmd(), directoryCmd(), provisioningCmd(), pimCmd(), auditCmd(), benchCmd())
+	root.AddCommand(serveCmd(), demoCmd(), centerCmd(), directoryCmd(), provisioningCmd(), pimCmd(), reviewCmd(), auditCmd(), benchCmd())
 	return root
 }

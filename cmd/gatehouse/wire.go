@@ -12,6 +12,7 @@ import (
 
 	"github.com/gatehouse-id/gatehouse/internal/audit"
 	"github.com/gatehouse-id/gatehouse/internal/center/awsapi"
+	"github.com/gatehouse-id/gatehouse/internal/center/breakglass"
 	"github.com/gatehouse-id/gatehouse/internal/center/portal"
 	"github.com/gatehouse-id/gatehouse/internal/center/samlsp"
 	"github.com/gatehouse-id/gatehouse/internal/center/scimserver"
@@ -22,6 +23,8 @@ import (
 	"github.com/gatehouse-id/gatehouse/internal/directory/signin"
 	"github.com/gatehouse-id/gatehouse/internal/governance"
 	"github.com/gatehouse-id/gatehouse/internal/governance/pimapi"
+	"github.com/gatehouse-id/gatehouse/internal/governance/reviewapi"
+	"github.com/gatehouse-id/gatehouse/internal/governance/reviews"
 	"github.com/gatehouse-id/gatehouse/internal/httpserver"
 	"github.com/gatehouse-id/gatehouse/internal/provisioning"
 	"github.com/gatehouse-id/gatehouse/internal/secret"
@@ -31,6 +34,7 @@ import (
 	"github.com/gatehouse-id/gatehouse/internal/store/directorydb"
 	"github.com/gatehouse-id/gatehouse/internal/store/governancedb"
 	"github.com/gatehouse-id/gatehouse/internal/store/provisioningdb"
+	"github.com/gatehouse-id/gatehouse/internal/store/reviewsdb"
 )
 
 func newLogger(level, format string) *slog.Logger {
@@ -62,7 +66,9 @@ type instance struct {
 	idp         *samlidp.IdP
 	sp          *samlsp.SP
 	portal      *portal.Handler
+	breakGlass  *breakglass.Handler
 	governance  *governance.Service
+	reviews     *reviews.Service
 	audit       *audit.Log
 	box         *secret.Box
 }
@@ -94,17 +100,24 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (*instance,
 		in.portal = &portal.Handler{Store: in.centerStore, Sessions: in.centerStore, SP: in.sp, Logger: log,
 			IdPCerts: in.centerStore, Box: in.box}
 		in.portal.Mount(mux)
+		in.breakGlass = &breakglass.Handler{Store: in.centerStore, Access: in.centerStore, Sessions: in.centerStore,
+			Box: in.box, Audit: in.audit, CenterURL: cfg.Center.URL, Logger: log}
+		in.breakGlass.Mount(mux)
 		// A leaver's portal and account sessions end the moment SCIM
 		// deactivates or deletes the user.
 		(&scimserver.Handler{Store: in.centerStore, Logger: log, OnUserChange: in.portal.OnUserChange,
 			OnMembersRemoved: in.portal.OnMembersRemoved}).Mount(mux)
 		(&awsapi.Handler{Store: in.centerStore, Box: in.box, Logger: log}).Mount(mux)
-		handler := audit.HTTP(in.audit, classifyCenter, log, metrics.Observe("center", mux, log))
+		// Emergency access raises an alert in the portal's header until an
+		// admin acknowledges it.
+		handler := audit.HTTP(in.audit, classifyCenter, log,
+			breakglass.Banner(in.centerStore, log, metrics.Observe("center", mux, log)))
 		if in.center, err = httpserver.Listen("center", cfg.Center.Listen, handler); err != nil {
 			in.close()
 			return nil, fmt.Errorf("center listener: %w", err)
 		}
 		in.sp.CenterURL = publicURL(cfg.Center.URL, in.center)
+		in.breakGlass.CenterURL = in.sp.CenterURL
 		in.servers = append(in.servers, in.center)
 	}
 	if cfg.Runs(config.RoleDirectory) {
@@ -129,6 +142,11 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (*instance,
 		// provisioning pushes at once; the scheduler ends them to the second.
 		in.governance = &governance.Service{Store: governancedb.New(db), Dir: in.dirStore, Logger: log}
 		(&pimapi.Handler{Service: in.governance, Tokens: in.dirStore, SignIn: in.signin, Logger: log}).Mount(mux)
+		// Access reviews: denials are removed at the end and provisioning
+		// carries the removal to the targets.
+		rs := reviewsdb.New(db)
+		in.reviews = &reviews.Service{Store: rs, Dir: in.dirStore, SignIns: rs, Audit: in.audit, Logger: log}
+		(&reviewapi.Handler{Service: in.reviews, Tokens: in.dirStore, SignIn: in.signin, Logger: log}).Mount(mux)
 		handler := audit.HTTP(in.audit, classifyDirectory, log, metrics.Observe("directory", mux, log))
 		if in.dir, err = httpserver.Listen("directory", cfg.Directory.Listen, handler); err != nil {
 			in.close()
@@ -152,6 +170,7 @@ func (in *instance) run(ctx context.Context) error {
 	}
 	if in.governance != nil {
 		wg.Go(func() { (&governance.Scheduler{Service: in.governance}).Run(ctx) })
+		wg.Go(func() { (&reviews.Scheduler{Service: in.reviews}).Run(ctx) })
 	}
 	wg.Go(func() { in.housekeeping(ctx, time.Hour) })
 	return httpserver.Serve(ctx, in.log, in.servers...)
