@@ -32,6 +32,9 @@ type Tx struct {
 func (t *Tx) Exec(query string, args ...any) (sql.Result, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), stmtTimeout)
 	defer cancel()
+	if st := t.db.stmt(ctx, query); st != nil {
+		return t.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
 	return t.tx.ExecContext(ctx, query, args...)
 }
 
@@ -39,12 +42,20 @@ func (t *Tx) Exec(query string, args ...any) (sql.Result, error) {
 func (t *Tx) QueryRow(query string, args ...any) *sql.Row {
 	// The row holds the context until Scan; a timeout here would be cancelled
 	// too early, so rely on the statement being a point lookup.
-	return t.tx.QueryRowContext(context.Background(), query, args...)
+	ctx := context.Background()
+	if st := t.db.stmt(ctx, query); st != nil {
+		return t.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	}
+	return t.tx.QueryRowContext(ctx, query, args...)
 }
 
 // Query runs a query returning rows; the caller closes them.
 func (t *Tx) Query(query string, args ...any) (*sql.Rows, error) {
-	return t.tx.QueryContext(context.Background(), query, args...)
+	ctx := context.Background()
+	if st := t.db.stmt(ctx, query); st != nil {
+		return t.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	}
+	return t.tx.QueryContext(ctx, query, args...)
 }
 
 // ForUpdate is DB.ForUpdate for the transaction's engine.
