@@ -33,6 +33,9 @@ install_deps() {
   # Apache + mod_auth_mellon as a real SP for the directory's SAML IdP.
   { command -v apache2 >/dev/null || [ -x /usr/sbin/apache2 ]; } && dpkg -s libapache2-mod-auth-mellon >/dev/null 2>&1 ||
     apt_install apache2 libapache2-mod-auth-mellon
+  # Debian's Chromium for the browser tests, driven by playwright-core
+  # (tools/peers); Playwright's own browser download does not work here.
+  [ -x /usr/bin/chromium ] || apt_install chromium
   # Real third-party peers used by the tests (newman, SCIMMY, ...), pinned
   # in tools/peers/package-lock.json.
   if [ -f tools/peers/package.json ]; then

@@ -58,6 +58,10 @@ type demoFile struct {
 	AWSSecretAccessKey string `json:"aws_secret_access_key"`
 	InstanceARN        string `json:"instance_arn"`
 	IdentityStoreID    string `json:"identity_store_id"`
+
+	// Admin holds the consoles' sign-in: the directory console's admin and
+	// read-only admin. (The center has no console yet, so no "center" key.)
+	Admin *demoAdmins `json:"admin,omitempty"`
 }
 
 func demoCmd() *cobra.Command {
@@ -183,6 +187,9 @@ func seedDemo(ctx context.Context, in *instance, path string) (*demoFile, error)
 		return nil, err
 	}
 	d.InstanceARN, d.IdentityStoreID = "arn:aws:sso:::instance/"+inst.InstanceID, inst.IdentityStoreID
+	if d.Admin, err = seedConsoleAdmins(ctx, in.dirStore, d.DirectoryURL); err != nil {
+		return nil, err
+	}
 	b, _ := json.MarshalIndent(d, "", "  ")
 	if err := os.WriteFile(path, append(b, '\n'), 0o600); err != nil {
 		return nil, err

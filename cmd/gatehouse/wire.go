@@ -18,6 +18,7 @@ import (
 	"github.com/gatehouse-id/gatehouse/internal/center/scimserver"
 	"github.com/gatehouse-id/gatehouse/internal/config"
 	"github.com/gatehouse-id/gatehouse/internal/directory"
+	"github.com/gatehouse-id/gatehouse/internal/directory/console"
 	"github.com/gatehouse-id/gatehouse/internal/directory/graphapi"
 	"github.com/gatehouse-id/gatehouse/internal/directory/samlidp"
 	"github.com/gatehouse-id/gatehouse/internal/directory/signin"
@@ -147,6 +148,10 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (*instance,
 		rs := reviewsdb.New(db)
 		in.reviews = &reviews.Service{Store: rs, Dir: in.dirStore, SignIns: rs, Audit: in.audit, Logger: log}
 		(&reviewapi.Handler{Service: in.reviews, Tokens: in.dirStore, SignIn: in.signin, Logger: log}).Mount(mux)
+		// The directory console (/console): directory admins sign in like
+		// everyone else; their console role decides what they may do.
+		(&console.Handler{Store: in.dirStore, Credentials: in.dirStore, Roles: in.dirStore, MFA: in.dirStore,
+			SignIn: in.signin, Engine: in.engine, Logger: log}).Mount(mux)
 		handler := audit.HTTP(in.audit, classifyDirectory, log, metrics.Observe("directory", mux, log))
 		if in.dir, err = httpserver.Listen("directory", cfg.Directory.Listen, handler); err != nil {
 			in.close()
@@ -194,9 +199,13 @@ func classifyCenter(r *http.Request) string {
 	return ""
 }
 
-// classifyDirectory audits writes to the Graph API (admin changes) and to
-// the PIM API (activations, approvals, eligibility).
+// classifyDirectory audits writes to the Graph API and the directory
+// console (admin changes) and to the PIM API (activations, approvals,
+// eligibility).
 func classifyDirectory(r *http.Request) string {
+	if strings.HasPrefix(r.URL.Path, console.Prefix+"/") && r.Method == http.MethodPost {
+		return audit.KindAdminChange
+	}
 	if !strings.HasPrefix(r.URL.Path, graphapi.Prefix+"/") || r.Method == http.MethodGet {
 		return ""
 	}

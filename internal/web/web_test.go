@@ -1,0 +1,33 @@
+package web
+
+import (
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/gatehouse-id/gatehouse/internal/directory"
+)
+
+func TestFromValidationPutsEachMessageOnItsField(t *testing.T) {
+	u := &directory.User{UserPrincipalName: "not an upn", MailNickname: "x"}
+	errs := FromValidation(directory.ValidateUser(u), map[string]string{"userPrincipalName": "upn", "displayName": "displayName"})
+	if !strings.Contains(errs["upn"], "alias@domain") || errs["displayName"] == "" {
+		t.Fatalf("errors by field: %v", errs)
+	}
+}
+
+func TestFieldRendersItsMessageNextToTheInput(t *testing.T) {
+	ts := Templates(map[string]string{"p": `{{define "content"}}<form>{{template "field" (field . "upn" "UPN" "text")}}</form>{{end}}`})
+	p := &Page{Title: "T", Nav: []NavItem{{"Home", "/console"}}, Form: map[string]string{"upn": "a<b"}, Errors: Errors{"upn": "Bad."}}
+	w := httptest.NewRecorder()
+	Render(w, nil, ts["p"], 200, p)
+	body := w.Body.String()
+	for _, want := range []string{`id="f-upn"`, `aria-invalid="true" aria-describedby="err-upn"`, `<p class="field-error" id="err-upn">Bad.</p>`, `value="a&lt;b"`} {
+		if !strings.Contains(body, want) {
+			t.Fatalf("lacks %s:\n%s", want, body)
+		}
+	}
+	if csp := w.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe") {
+		t.Fatalf("CSP %q", csp)
+	}
+}
