@@ -1,152 +1,16 @@
 package breakglass
 
-import (
-	"context"
-	"crypto/rand"
-	"crypto/subtle"
-	"encoding/base64"
-	"errors"
-	"fmt"
-	"runtime"
-	"strings"
-	"sync"
+import "github.com/gatehouse-id/gatehouse/internal/secret"
 
-	"golang.org/x/crypto/argon2"
-)
-
-// Argon2id parameters: the OWASP Password Storage Cheat Sheet's first
-// configuration (m = 19 MiB, t = 2, p = 1), a 16-byte salt, a 32-byte key
-// (RFC 9106 §4; about 24 ms per hash per core here,
-// reference/perf-anchors.md §2.2).
-const (
-	argonMemory  = 19 * 1024 // KiB
-	argonTime    = 2
-	argonThreads = 1
-	saltLen      = 16
-	keyLen       = 32
-)
-
-// ErrBusy: no hashing slot freed up before the context ended.
-var ErrBusy = errors.New("breakglass: too many password checks in progress")
-
-// Hasher hashes and verifies passwords with argon2id, at most Limit at
-// once, so that a flood of attempts queues instead of allocating 19 MiB
-// each.
-type Hasher struct {
-	sem       chan struct{}
-	dummyOnce sync.Once
-	dummy     string
-}
+// Emergency passwords are hashed with the same argon2id implementation as
+// the directory's sign-in (package secret: OWASP parameters, PHC strings,
+// constant-time comparison, bounded concurrency); the center does not
+// import the directory for it.
+type Hasher = secret.Hasher
 
 // NewHasher returns a Hasher running at most limit hashes at once (0 means
 // GOMAXPROCS).
-func NewHasher(limit int) *Hasher {
-	if limit <= 0 {
-		limit = runtime.GOMAXPROCS(0)
-	}
-	return &Hasher{sem: make(chan struct{}, limit)}
-}
+func NewHasher(limit int) *Hasher { return secret.NewHasher(limit) }
 
-// Limit is the most hashes that run at once.
-func (h *Hasher) Limit() int { return cap(h.sem) }
-
-func (h *Hasher) run(ctx context.Context, fn func()) error {
-	select {
-	case h.sem <- struct{}{}:
-	case <-ctx.Done():
-		return fmt.Errorf("%w: %w", ErrBusy, ctx.Err())
-	}
-	defer func() { <-h.sem }()
-	fn()
-	return nil
-}
-
-func encodePHC(salt, key []byte) string {
-	b64 := base64.RawStdEncoding
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
-		b64.EncodeToString(salt), b64.EncodeToString(key))
-}
-
-// Hash returns the PHC string of password under a fresh salt.
-func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
-	if len(password) > MaxPasswordLen {
-		return "", invalidf("the password is longer than %d bytes", MaxPasswordLen)
-	}
-	salt := make([]byte, saltLen)
-	rand.Read(salt)
-	var key []byte
-	if err := h.run(ctx, func() {
-		key = argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, keyLen)
-	}); err != nil {
-		return "", err
-	}
-	return encodePHC(salt, key), nil
-}
-
-type phc struct {
-	m, t    uint32
-	p       uint8
-	salt    []byte
-	key     []byte
-	version int
-}
-
-// parsePHC reads "$argon2id$v=19$m=..,t=..,p=..$salt$key", refusing
-// parameters that would let a stored value exhaust memory or CPU.
-func parsePHC(s string) (*phc, error) {
-	parts := strings.Split(s, "$")
-	if len(parts) != 6 || parts[0] != "" || parts[1] != "argon2id" {
-		return nil, errors.New("breakglass: not an argon2id PHC string")
-	}
-	var x phc
-	if _, err := fmt.Sscanf(parts[2], "v=%d", &x.version); err != nil || x.version != argon2.Version {
-		return nil, errors.New("breakglass: unsupported argon2 version")
-	}
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &x.m, &x.t, &x.p); err != nil {
-		return nil, fmt.Errorf("breakglass: bad argon2 parameters: %w", err)
-	}
-	if x.m < 8 || x.m > 1<<20 || x.t < 1 || x.t > 16 || x.p < 1 || x.p > 16 {
-		return nil, errors.New("breakglass: argon2 parameters out of range")
-	}
-	var err error
-	b64 := base64.RawStdEncoding
-	if x.salt, err = b64.DecodeString(parts[4]); err != nil || len(x.salt) < 8 {
-		return nil, errors.New("breakglass: bad salt")
-	}
-	if x.key, err = b64.DecodeString(parts[5]); err != nil || len(x.key) < 16 || len(x.key) > 64 {
-		return nil, errors.New("breakglass: bad hash")
-	}
-	return &x, nil
-}
-
-// Verify reports whether password matches the PHC string, comparing in
-// constant time. It always computes one hash, with the stored parameters.
-func (h *Hasher) Verify(ctx context.Context, encoded, password string) (bool, error) {
-	x, err := parsePHC(encoded)
-	if err != nil {
-		return false, err
-	}
-	if len(password) > MaxPasswordLen {
-		password = "" // still spend one hash; cannot match a policy-made password
-	}
-	var key []byte
-	if err := h.run(ctx, func() {
-		key = argon2.IDKey([]byte(password), x.salt, x.t, x.m, x.p, uint32(len(x.key)))
-	}); err != nil {
-		return false, err
-	}
-	return subtle.ConstantTimeCompare(key, x.key) == 1, nil
-}
-
-// VerifyDummy spends the time of one Verify and reports nothing: used for
-// unknown usernames, so that timing does not reveal which exist.
-func (h *Hasher) VerifyDummy(ctx context.Context, password string) error {
-	h.dummyOnce.Do(func() {
-		salt, key := make([]byte, saltLen), make([]byte, keyLen)
-		rand.Read(salt)
-		rand.Read(key)
-		h.dummy = encodePHC(salt, key)
-	})
-	_, err := h.Verify(ctx, h.dummy, password)
-	return err
-}
+// ErrBusy is returned when no hashing slot frees up before the context ends.
+var ErrBusy = secret.ErrBusy
