@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"mime"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -18,7 +17,7 @@ import (
 	"github.com/gatehouse-id/gatehouse/internal/directory"
 	"github.com/gatehouse-id/gatehouse/internal/directory/signin"
 	"github.com/gatehouse-id/gatehouse/internal/governance"
-	"github.com/gatehouse-id/gatehouse/internal/secret"
+	"github.com/gatehouse-id/gatehouse/internal/governance/apiauth"
 )
 
 // Base is the path of the API under the directory's listener.
@@ -86,49 +85,19 @@ var (
 		msg: "This action is only valid with delegated authentication: sign in as the user."}
 )
 
-// authenticate: an Authorization header is an admin bearer token
-// ("<id>.<secret>", checked as the Graph API does); without one, the
-// directory session cookie names the user.
+// authenticate maps apiauth's answer to this API's errors.
 func (h *Handler) authenticate(r *http.Request) (*caller, error) {
-	if auth := strings.TrimSpace(r.Header.Get("Authorization")); auth != "" {
-		scheme, token, _ := strings.Cut(auth, " ")
-		id, sec, ok := secret.SplitToken(strings.TrimSpace(token))
-		if !strings.EqualFold(scheme, "Bearer") || !ok || h.Tokens == nil {
-			return nil, errUnauthenticated
-		}
-		rec, err := h.Tokens.GetAPIToken(r.Context(), id)
-		if errors.Is(err, directory.ErrNotFound) {
-			return nil, errUnauthenticated
-		}
-		if err != nil {
-			return nil, err
-		}
-		if !secret.CheckToken(sec, rec.SecretHash) || rec.Revoked != nil {
-			return nil, errUnauthenticated
-		}
-		return &caller{admin: id}, nil
-	}
-	if h.SignIn == nil {
+	c, err := apiauth.Authenticate(r, h.Tokens, h.SignIn)
+	switch {
+	case errors.Is(err, apiauth.ErrUnauthenticated):
 		return nil, errUnauthenticated
-	}
-	s, u, err := h.SignIn.CurrentSession(r)
-	if err != nil {
-		if errors.Is(err, signin.ErrNoSession) || errors.Is(err, signin.ErrUserDisabled) {
-			return nil, errUnauthenticated
-		}
+	case errors.Is(err, apiauth.ErrNotJSON):
+		return nil, &apiError{status: http.StatusUnsupportedMediaType, code: "UnsupportedMediaType",
+			msg: "Content-Type must be application/json."}
+	case err != nil:
 		return nil, err
 	}
-	// A cookie-authenticated write must be JSON: with the SameSite=Lax
-	// cookie this keeps cross-site forms (CSRF) out, since a cross-origin
-	// JSON request needs a CORS preflight that is never granted.
-	if r.Method != http.MethodGet {
-		mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-		if mt != "application/json" {
-			return nil, &apiError{status: http.StatusUnsupportedMediaType, code: "UnsupportedMediaType",
-				msg: "Content-Type must be application/json."}
-		}
-	}
-	return &caller{userID: u.ID, mfa: s.MFA}, nil
+	return &caller{admin: c.Admin, userID: c.UserID, mfa: c.MFA}, nil
 }
 
 func (h *Handler) wrap(fn func(w http.ResponseWriter, r *http.Request, c *caller) error) http.Handler {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"mime"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -17,8 +16,8 @@ import (
 
 	"github.com/gatehouse-id/gatehouse/internal/directory"
 	"github.com/gatehouse-id/gatehouse/internal/directory/signin"
+	"github.com/gatehouse-id/gatehouse/internal/governance/apiauth"
 	"github.com/gatehouse-id/gatehouse/internal/governance/reviews"
-	"github.com/gatehouse-id/gatehouse/internal/secret"
 )
 
 // Base is the path of the API under the directory's listener.
@@ -83,44 +82,19 @@ var (
 		msg: "Decisions are recorded by reviewers: sign in as the reviewer."}
 )
 
-// authenticate: a Bearer admin token ("<id>.<secret>"), else the directory
-// session cookie; a cookie-authenticated write must be JSON (CSRF).
+// authenticate maps apiauth's answer to this API's errors.
 func (h *Handler) authenticate(r *http.Request) (*caller, error) {
-	if auth := strings.TrimSpace(r.Header.Get("Authorization")); auth != "" {
-		scheme, token, _ := strings.Cut(auth, " ")
-		id, sec, ok := secret.SplitToken(strings.TrimSpace(token))
-		if !strings.EqualFold(scheme, "Bearer") || !ok || h.Tokens == nil {
-			return nil, errUnauthenticated
-		}
-		rec, err := h.Tokens.GetAPIToken(r.Context(), id)
-		if errors.Is(err, directory.ErrNotFound) {
-			return nil, errUnauthenticated
-		}
-		if err != nil {
-			return nil, err
-		}
-		if !secret.CheckToken(sec, rec.SecretHash) || rec.Revoked != nil {
-			return nil, errUnauthenticated
-		}
-		return &caller{admin: id}, nil
-	}
-	if h.SignIn == nil {
+	c, err := apiauth.Authenticate(r, h.Tokens, h.SignIn)
+	switch {
+	case errors.Is(err, apiauth.ErrUnauthenticated):
 		return nil, errUnauthenticated
-	}
-	_, u, err := h.SignIn.CurrentSession(r)
-	if err != nil {
-		if errors.Is(err, signin.ErrNoSession) || errors.Is(err, signin.ErrUserDisabled) {
-			return nil, errUnauthenticated
-		}
+	case errors.Is(err, apiauth.ErrNotJSON):
+		return nil, &apiError{status: http.StatusUnsupportedMediaType, code: "UnsupportedMediaType",
+			msg: "Content-Type must be application/json."}
+	case err != nil:
 		return nil, err
 	}
-	if r.Method != http.MethodGet {
-		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
-			return nil, &apiError{status: http.StatusUnsupportedMediaType, code: "UnsupportedMediaType",
-				msg: "Content-Type must be application/json."}
-		}
-	}
-	return &caller{userID: u.ID}, nil
+	return &caller{admin: c.Admin, userID: c.UserID}, nil
 }
 
 type handlerFunc func(w http.ResponseWriter, r *http.Request, c *caller) error
