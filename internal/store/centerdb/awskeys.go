@@ -38,20 +38,8 @@ func (s *Store) GetAccessKey(ctx context.Context, id string) (*center.AccessKey,
 }
 
 func (s *Store) ListAccessKeys(ctx context.Context) ([]*center.AccessKey, error) {
-	rows, err := s.db.Read.QueryContext(ctx, `SELECT id, secret_sealed, description, created_at FROM center_access_keys ORDER BY created_at, id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*center.AccessKey
-	for rows.Next() {
-		k, err := scanKey(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, k)
-	}
-	return out, rows.Err()
+	return store.Query(ctx, s.db.Read, scanKey,
+		`SELECT id, secret_sealed, description, created_at FROM center_access_keys ORDER BY created_at, id`)
 }
 
 func (s *Store) DeleteAccessKey(ctx context.Context, id string) error {

@@ -573,20 +573,7 @@ func (s *Store) GetSCIMToken(ctx context.Context, id string) (*center.SCIMToken,
 }
 
 func (s *Store) ListSCIMTokens(ctx context.Context) ([]*center.SCIMToken, error) {
-	rows, err := s.db.Read.QueryContext(ctx, `SELECT `+tokenCols+` FROM center_scim_tokens ORDER BY created_at, id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*center.SCIMToken
-	for rows.Next() {
-		t, err := scanToken(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return store.Query(ctx, s.db.Read, scanToken, `SELECT `+tokenCols+` FROM center_scim_tokens ORDER BY created_at, id`)
 }
 
 func (s *Store) RevokeSCIMToken(ctx context.Context, id string, at time.Time) error {

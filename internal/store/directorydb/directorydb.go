@@ -792,20 +792,8 @@ func (s *Store) GetApp(ctx context.Context, id string) (*directory.App, error) {
 }
 
 func (s *Store) ListApps(ctx context.Context) ([]*directory.App, error) {
-	rows, err := s.db.Read.QueryContext(ctx, `SELECT id, display_name, template, created_at FROM directory_apps ORDER BY display_name, id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*directory.App
-	for rows.Next() {
-		a, err := scanApp(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return store.Query(ctx, s.db.Read, scanApp,
+		`SELECT id, display_name, template, created_at FROM directory_apps ORDER BY display_name, id`)
 }
 
 func (s *Store) DeleteApp(ctx context.Context, id string, at time.Time) error {
@@ -886,20 +874,8 @@ func (s *Store) Unassign(ctx context.Context, id string, at time.Time) error {
 }
 
 func (s *Store) listAssignments(ctx context.Context, where string, arg string) ([]*directory.Assignment, error) {
-	rows, err := s.db.Read.QueryContext(ctx, `SELECT `+assignmentCols+` FROM directory_assignments WHERE `+where+` ORDER BY id`, arg)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []*directory.Assignment{}
-	for rows.Next() {
-		a, err := scanAssignment(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return store.Query(ctx, s.db.Read, scanAssignment,
+		`SELECT `+assignmentCols+` FROM directory_assignments WHERE `+where+` ORDER BY id`, arg)
 }
 
 func (s *Store) Assignments(ctx context.Context, appID string) ([]*directory.Assignment, error) {
@@ -975,21 +951,8 @@ func (s *Store) GetAPIToken(ctx context.Context, id string) (*directory.APIToken
 }
 
 func (s *Store) ListAPITokens(ctx context.Context) ([]*directory.APIToken, error) {
-	rows, err := s.db.Read.QueryContext(ctx,
+	return store.Query(ctx, s.db.Read, scanToken,
 		`SELECT id, name, secret_hash, created_at, revoked_at FROM directory_api_tokens ORDER BY created_at, id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*directory.APIToken
-	for rows.Next() {
-		t, err := scanToken(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
 }
 
 func (s *Store) RevokeAPIToken(ctx context.Context, id string, at time.Time) error {

@@ -75,20 +75,7 @@ func (s *Store) GetJob(ctx context.Context, appID string) (*provisioning.Job, er
 }
 
 func (s *Store) ListJobs(ctx context.Context) ([]*provisioning.Job, error) {
-	rows, err := s.db.Read.QueryContext(ctx, `SELECT `+jobCols+` FROM provisioning_jobs ORDER BY app_id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*provisioning.Job
-	for rows.Next() {
-		j, err := scanJob(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, j)
-	}
-	return out, rows.Err()
+	return store.Query(ctx, s.db.Read, scanJob, `SELECT `+jobCols+` FROM provisioning_jobs ORDER BY app_id`)
 }
 
 func (s *Store) UpdateJob(ctx context.Context, appID string, fn func(*provisioning.Job) error) (*provisioning.Job, error) {
@@ -160,20 +147,7 @@ func (s *Store) DeleteLink(ctx context.Context, appID, kind, sourceID string) er
 }
 
 func (s *Store) queryLinks(ctx context.Context, where string, args ...any) ([]*provisioning.Link, error) {
-	rows, err := s.db.Read.QueryContext(ctx, `SELECT `+linkCols+` FROM provisioning_links WHERE `+where+` ORDER BY source_id`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*provisioning.Link
-	for rows.Next() {
-		l, err := scanLink(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
+	return store.Query(ctx, s.db.Read, scanLink, `SELECT `+linkCols+` FROM provisioning_links WHERE `+where+` ORDER BY source_id`, args...)
 }
 
 func (s *Store) Links(ctx context.Context, appID, kind string) ([]*provisioning.Link, error) {
