@@ -282,12 +282,3 @@ type SessionStore interface {
 	// before t.
 	DeleteSessionsBefore(ctx context.Context, t time.Time) (int, error)
 }
-
-// SignInPolicyStore keeps per-app sign-in policy.
-type SignInPolicyStore interface {
-	// SetAppRequireMFA sets whether signing in to the app needs a second
-	// factor; ErrNotFound when the app does not exist.
-	SetAppRequireMFA(ctx context.Context, appID string, require bool) error
-	// AppRequiresMFA is false for apps with no policy set.
-	AppRequiresMFA(ctx context.Context, appID string) (bool, error)
-}

@@ -19,9 +19,9 @@
 //     the stored id; idle and absolute expiry; revocable one by one or per
 //     user. Every read re-checks the user, so disabling a user ends their
 //     sessions at once.
-//   - MFA policy: RequireLogin(needMFA) and RequireAppLogin (per-app
-//     "require MFA") step a password-only session up, or send a user
-//     without TOTP to enrollment.
+//   - MFA: RequireLogin(needMFA) steps a password-only session up, or sends
+//     a user without TOTP to enrollment; the per-app "require MFA" policy is
+//     the SAML IdP's (samlidp.Config.RequireMFA).
 //   - CSRF: every form carries a token compared in constant time: the
 //     session's own token, or before sign-in a token in the gh_csrf cookie.
 package signin

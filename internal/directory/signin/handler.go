@@ -56,11 +56,10 @@ type Handler struct {
 	// Store resolves usernames (userPrincipalName) and re-reads each
 	// session's user.
 	Store directory.Store
-	// Credentials, Sessions and Policy default to Store when it implements
+	// Credentials and Sessions default to Store when it implements
 	// them (directorydb.Store does).
 	Credentials directory.CredentialStore
 	Sessions    directory.SessionStore
-	Policy      directory.SignInPolicyStore
 	// Box seals TOTP secrets at rest.
 	Box    *secret.Box
 	Now    func() time.Time
@@ -150,16 +149,6 @@ func (h *Handler) sessions() directory.SessionStore {
 		return s
 	}
 	panic("signin: Handler.Sessions is nil and Store is not a SessionStore")
-}
-
-func (h *Handler) policy() directory.SignInPolicyStore {
-	if h.Policy != nil {
-		return h.Policy
-	}
-	if p, ok := h.Store.(directory.SignInPolicyStore); ok {
-		return p
-	}
-	panic("signin: Handler.Policy is nil and Store is not a SignInPolicyStore")
 }
 
 func (h *Handler) idle() time.Duration {
@@ -258,18 +247,6 @@ func (h *Handler) RequireLogin(w http.ResponseWriter, r *http.Request, needMFA b
 		return nil, nil, false
 	}
 	return s, u, true
-}
-
-// RequireAppLogin is RequireLogin with needMFA taken from the app's
-// "require MFA" policy.
-func (h *Handler) RequireAppLogin(w http.ResponseWriter, r *http.Request, appID string) (*Session, *directory.User, bool) {
-	need, err := h.policy().AppRequiresMFA(r.Context(), appID)
-	if err != nil {
-		h.log().Error("sign-in: read app policy", "app", appID, "err", err)
-		http.Error(w, msgInternal, http.StatusInternalServerError)
-		return nil, nil, false
-	}
-	return h.RequireLogin(w, r, need)
 }
 
 // --- login ---

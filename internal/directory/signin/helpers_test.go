@@ -88,11 +88,6 @@ func newEnv(t *testing.T) *env {
 	}
 	mux.HandleFunc("GET /app", protected(false))
 	mux.HandleFunc("GET /secure", protected(true))
-	mux.HandleFunc("GET /apps/{id}", func(w http.ResponseWriter, r *http.Request) {
-		if _, u, ok := e.h.RequireAppLogin(w, r, r.PathValue("id")); ok {
-			fmt.Fprintf(w, "app for %s", u.UserPrincipalName)
-		}
-	})
 	e.srv = httptest.NewServer(mux)
 	t.Cleanup(e.srv.Close)
 	return e

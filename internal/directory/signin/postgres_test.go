@@ -18,7 +18,7 @@ func TestPostgres(t *testing.T) {
 		"LockoutAndExpiry": TestLockoutAndExpiry, "DisabledUserRefusedAtOnce": TestDisabledUserRefusedAtOnce,
 		"TOTPEnrollAndLogin": TestTOTPEnrollAndLogin, "TOTPReplayRefused": TestTOTPReplayRefused,
 		"CSRFRefused": TestCSRFRefused, "LogoutRevokes": TestLogoutRevokes, "RevokeAllForUser": TestRevokeAllForUser,
-		"SessionExpiry": TestSessionExpiry, "AppRequireMFAPolicy": TestAppRequireMFAPolicy, "SetPasswordPolicy": TestSetPasswordPolicy,
+		"SessionExpiry": TestSessionExpiry, "SetPasswordPolicy": TestSetPasswordPolicy,
 	} {
 		t.Run(name, fn)
 	}

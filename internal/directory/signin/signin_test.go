@@ -11,7 +11,6 @@ import (
 
 	"github.com/gatehouse-id/gatehouse/internal/directory"
 	"github.com/gatehouse-id/gatehouse/internal/directory/signin"
-	"github.com/gatehouse-id/gatehouse/internal/store/directorydb"
 )
 
 const badCreds = "The username or password is incorrect."
@@ -378,29 +377,6 @@ func TestSessionExpiry(t *testing.T) {
 	}
 	e.clk.Add(20 * time.Minute) // 12 h
 	expect(t, e.get(b, "/app"), 200, "/login?return=%2Fapp", "Sign in")
-}
-
-func TestAppRequireMFAPolicy(t *testing.T) {
-	e := newEnv(t)
-	ctx := context.Background()
-	e.user("alice@example.com")
-	strict := &directory.App{ID: directorydb.NewID(), DisplayName: "AWS", Template: "aws-iam-identity-center", Created: e.clk.Now()}
-	lax := &directory.App{ID: directorydb.NewID(), DisplayName: "Wiki", Template: "scim", Created: e.clk.Now()}
-	for _, a := range []*directory.App{strict, lax} {
-		if err := e.st.CreateApp(ctx, a); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := e.st.SetAppRequireMFA(ctx, strict.ID, true); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.st.SetAppRequireMFA(ctx, "no-such-app", true); !errors.Is(err, directory.ErrNotFound) {
-		t.Fatalf("policy on a missing app: %v", err)
-	}
-	b := e.browser()
-	e.login(b, "alice@example.com", goodPassword, "", "/app")
-	expect(t, e.get(b, "/apps/"+lax.ID), 200, "/apps/"+lax.ID, "app for alice")
-	expect(t, e.get(b, "/apps/"+strict.ID), 200, "/mfa/enroll?return=%2Fapps%2F"+strict.ID, "Set up your authenticator app")
 }
 
 func TestSetPasswordPolicy(t *testing.T) {

@@ -15,9 +15,8 @@ import (
 // the provisioning engine, so they use s.db.Update rather than s.update.
 
 var (
-	_ directory.CredentialStore   = (*Store)(nil)
-	_ directory.SessionStore      = (*Store)(nil)
-	_ directory.SignInPolicyStore = (*Store)(nil)
+	_ directory.CredentialStore = (*Store)(nil)
+	_ directory.SessionStore    = (*Store)(nil)
 )
 
 func b2i(b bool) int {
@@ -248,30 +247,3 @@ func (s *Store) DeleteSessionsBefore(ctx context.Context, t time.Time) (int, err
 }
 
 // --- per-app policy ---
-
-// SetAppRequireMFA implements directory.SignInPolicyStore.
-func (s *Store) SetAppRequireMFA(ctx context.Context, appID string, require bool) error {
-	return s.db.Update(ctx, func(tx *store.Tx) error {
-		var one int
-		err := tx.QueryRow(`SELECT 1 FROM directory_apps WHERE id = $1`, appID).Scan(&one)
-		if errors.Is(err, sql.ErrNoRows) {
-			return directory.ErrNotFound
-		}
-		if err != nil {
-			return err
-		}
-		_, err = tx.Exec(`INSERT INTO directory_app_signin_policy (app_id, require_mfa) VALUES ($1, $2)
-			ON CONFLICT (app_id) DO UPDATE SET require_mfa = $2`, appID, b2i(require))
-		return err
-	})
-}
-
-// AppRequiresMFA implements directory.SignInPolicyStore.
-func (s *Store) AppRequiresMFA(ctx context.Context, appID string) (bool, error) {
-	var v int
-	err := s.db.Read.QueryRowContext(ctx, `SELECT require_mfa FROM directory_app_signin_policy WHERE app_id = $1`, appID).Scan(&v)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
-	return v != 0, err
-}
