@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gatehouse-id/gatehouse/internal/audit"
 	"github.com/gatehouse-id/gatehouse/internal/directory"
 	"github.com/gatehouse-id/gatehouse/internal/secret"
 )
@@ -43,6 +44,8 @@ type IdP struct {
 	// https://login.example.com; when empty, the scheme and Host of each
 	// request are used.
 	BaseURL string
+	// Audit, when set, records every SAML response issued.
+	Audit audit.Appender
 
 	keys sync.Map // certificate id -> *rsa.PrivateKey, opened once
 }
@@ -212,5 +215,15 @@ func (p *IdP) signInResponse(w http.ResponseWriter, r *http.Request, cfg *Config
 		return
 	}
 	p.logger().Info("saml response issued", "app", cfg.AppID, "user", user.ID, "acs", in.acs, "spInitiated", req != nil)
+	if p.Audit != nil {
+		rec := audit.Record{Kind: audit.KindSAMLResponse, Actor: user.UserPrincipalName, Subject: cfg.AppID,
+			Action: "issue SAML response", Details: map[string]any{"sp": cfg.EntityID, "acs": in.acs,
+				"spInitiated": req != nil, "mfa": si.MFA}}
+		if _, err := p.Audit.Append(context.WithoutCancel(r.Context()), rec); err != nil {
+			// The response is not sent unrecorded.
+			p.internalError(w, r, fmt.Errorf("audit: %w", err))
+			return
+		}
+	}
 	p.postForm(w, in.acs, xml, relayState)
 }
