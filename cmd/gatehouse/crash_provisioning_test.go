@@ -147,12 +147,15 @@ func TestKill9MidProvisioning(t *testing.T) {
 		if len(g.Resources) == 1 {
 			var m struct{ TotalResults int }
 			call(t, "GET", d.SCIMURL+"/Users?count=1&filter="+url.QueryEscape(`groups.value eq "`+g.Resources[0].ID+`"`), d.SCIMToken, nil, &m)
-			if m.TotalResults == want && centerUsers(d) == 4+want-1 {
+			// The seeded users (one of them in AWS-ReadOnly) and the center
+			// console's admins, provisioned through their admin groups.
+			seeded := len(demoUsers) + len(demoCenterAdminGroups)
+			if m.TotalResults == want && centerUsers(d) == seeded+want-1 {
 				t.Logf("killed with %s; after restart the center has all %d group members and %d users", killedAt, want, centerUsers(d))
 				var all struct{ TotalResults int }
 				call(t, "GET", d.SCIMURL+"/Groups", d.SCIMToken, nil, &all)
-				if all.TotalResults != 4 {
-					t.Fatalf("%d groups at the center, want the 4 seeded ones once each", all.TotalResults)
+				if n := len(demoGroups) + len(demoCenterAdminGroups); all.TotalResults != n {
+					t.Fatalf("%d groups at the center, want the %d seeded ones once each", all.TotalResults, n)
 				}
 				return
 			}

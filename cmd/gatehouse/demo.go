@@ -60,7 +60,8 @@ type demoFile struct {
 	IdentityStoreID    string `json:"identity_store_id"`
 
 	// Admin holds the consoles' sign-in: the directory console's admin and
-	// read-only admin. (The center has no console yet, so no "center" key.)
+	// read-only admin, and the center console's ("center",
+	// "center_read_only"), who sign in there through SAML.
 	Admin *demoAdmins `json:"admin,omitempty"`
 }
 
@@ -188,6 +189,9 @@ func seedDemo(ctx context.Context, in *instance, path string) (*demoFile, error)
 	}
 	d.InstanceARN, d.IdentityStoreID = "arn:aws:sso:::instance/"+inst.InstanceID, inst.IdentityStoreID
 	if d.Admin, err = seedConsoleAdmins(ctx, in.dirStore, d.DirectoryURL); err != nil {
+		return nil, err
+	}
+	if err := seedCenterConsole(ctx, in, app, d.Admin, d.CenterURL); err != nil {
 		return nil, err
 	}
 	b, _ := json.MarshalIndent(d, "", "  ")

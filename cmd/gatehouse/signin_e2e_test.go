@@ -180,6 +180,10 @@ func TestSignInToThePortal(t *testing.T) {
 	if err != nil || !strings.Contains(string(out), "chain intact") {
 		t.Fatalf("audit verify: %v\n%s", err, out)
 	}
+	out, _ = exec.Command(bin, "audit", "query", "--database", dbPath, "--kind", "saml.response", "--json").Output()
+	if !strings.Contains(string(out), u.Username) {
+		t.Fatalf("the SAML response issued to %s is not in the audit log:\n%.1000s", u.Username, out)
+	}
 	out, _ = exec.Command(bin, "audit", "query", "--database", dbPath, "--kind", "scim.request", "--json").Output()
 	if !strings.Contains(string(out), `"PATCH /scim/v2/Users/`) {
 		t.Fatalf("the SCIM PATCH that disabled the user is not in the audit log:\n%.1000s", out)

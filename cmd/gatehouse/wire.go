@@ -13,6 +13,7 @@ import (
 	"github.com/gatehouse-id/gatehouse/internal/audit"
 	"github.com/gatehouse-id/gatehouse/internal/center/awsapi"
 	"github.com/gatehouse-id/gatehouse/internal/center/breakglass"
+	centerconsole "github.com/gatehouse-id/gatehouse/internal/center/console"
 	"github.com/gatehouse-id/gatehouse/internal/center/portal"
 	"github.com/gatehouse-id/gatehouse/internal/center/samlsp"
 	"github.com/gatehouse-id/gatehouse/internal/center/scimserver"
@@ -109,6 +110,9 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (*instance,
 		(&scimserver.Handler{Store: in.centerStore, Logger: log, OnUserChange: in.portal.OnUserChange,
 			OnMembersRemoved: in.portal.OnMembersRemoved}).Mount(mux)
 		(&awsapi.Handler{Store: in.centerStore, Box: in.box, Logger: log}).Mount(mux)
+		// The center console (/console): admins sign in through the
+		// identity source; membership of the configured groups decides.
+		(&centerconsole.Handler{Store: in.centerStore, Settings: in.centerStore, SP: in.sp, Logger: log}).Mount(mux)
 		// Emergency access raises an alert in the portal's header until an
 		// admin acknowledges it.
 		handler := audit.HTTP(in.audit, classifyCenter, log,
@@ -136,7 +140,7 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (*instance,
 		in.signin = &signin.Handler{Store: in.dirStore, Box: in.box, Logger: log, Issuer: "Gatehouse", Home: "/myapps",
 			Audit: in.audit}
 		in.signin.Mount(mux)
-		in.idp = &samlidp.IdP{Directory: in.dirStore, Store: in.dirStore, Box: in.box, Auth: in.signin, Logger: log,
+		in.idp = &samlidp.IdP{Directory: in.dirStore, Store: in.dirStore, Box: in.box, Auth: in.signin, Logger: log, Audit: in.audit,
 			BaseURL: cfg.Directory.URL}
 		in.idp.Mount(mux)
 		// Just-in-time access: activations become memberships that
@@ -182,11 +186,14 @@ func (in *instance) run(ctx context.Context) error {
 }
 
 // classifyCenter audits SCIM requests that change something or are refused
-// at the door, and AWS API calls that change something.
+// at the door, AWS API calls that change something, and center console
+// changes.
 func classifyCenter(r *http.Request) string {
 	switch {
 	case strings.HasPrefix(r.URL.Path, scimserver.Prefix+"/") && r.Method != http.MethodGet:
 		return audit.KindSCIMRequest
+	case strings.HasPrefix(r.URL.Path, centerconsole.Prefix+"/") && r.Method == http.MethodPost:
+		return audit.KindAdminChange
 	case r.URL.Path == "/" && r.Method == http.MethodPost:
 		_, op, _ := strings.Cut(r.Header.Get("X-Amz-Target"), ".")
 		for _, read := range []string{"Describe", "List", "Get", "Is"} {

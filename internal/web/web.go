@@ -3,14 +3,11 @@ package web
 import (
 	"bytes"
 	"embed"
-	"errors"
 	"html/template"
 	"io/fs"
 	"log/slog"
 	"net/http"
 	"strings"
-
-	"github.com/gatehouse-id/gatehouse/internal/directory"
 )
 
 //go:embed static
@@ -56,6 +53,7 @@ type Page struct {
 	User      string // the signed-in admin
 	Role      string
 	CSRF      string
+	Logout    string // where "Sign out" posts; "" is /logout
 	CanChange bool
 	Flash     string
 	Error     string
@@ -75,38 +73,6 @@ func (e Errors) Add(field, msg string) {
 	if _, ok := e[field]; !ok {
 		e[field] = msg
 	}
-}
-
-// FromValidation turns the *directory.AttrError values joined in err (from
-// directory.ValidateUser or ValidateGroup) into field messages; fields maps
-// a Graph attribute name to the form field's name. Attributes without a
-// field go under "" (shown at the top of the form).
-func FromValidation(err error, fields map[string]string) Errors {
-	out := Errors{}
-	var walk func(error)
-	walk = func(err error) {
-		if err == nil {
-			return
-		}
-		if j, ok := err.(interface{ Unwrap() []error }); ok {
-			for _, e := range j.Unwrap() {
-				walk(e)
-			}
-			return
-		}
-		var ae *directory.AttrError
-		if errors.As(err, &ae) {
-			f, ok := fields[ae.Attr]
-			if !ok {
-				f = ""
-			}
-			out.Add(f, Sentence(ae.Reason))
-			return
-		}
-		out.Add("", err.Error())
-	}
-	walk(err)
-	return out
 }
 
 // Sentence capitalises s and ends it with a period.
@@ -166,7 +132,7 @@ const layout = `{{define "layout"}}<!doctype html>
 {{range .Nav}}<li><a href="{{.Href}}"{{if eq .Href $.Current}} aria-current="page"{{end}}>{{.Label}}</a></li>
 {{end}}</ul></nav>
 <div class="who"><span>Signed in as <strong>{{.User}}</strong> <span class="badge">{{.Role}}</span></span>
-<form method="post" action="/logout"><input type="hidden" name="csrf" value="{{.CSRF}}"><button type="submit">Sign out</button></form></div>
+<form method="post" action="{{if .Logout}}{{.Logout}}{{else}}/logout{{end}}"><input type="hidden" name="csrf" value="{{.CSRF}}"><button type="submit">Sign out</button></form></div>
 </header>
 <main id="main">
 <h1>{{.Title}}</h1>

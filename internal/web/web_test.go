@@ -4,17 +4,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-
-	"github.com/gatehouse-id/gatehouse/internal/directory"
 )
-
-func TestFromValidationPutsEachMessageOnItsField(t *testing.T) {
-	u := &directory.User{UserPrincipalName: "not an upn", MailNickname: "x"}
-	errs := FromValidation(directory.ValidateUser(u), map[string]string{"userPrincipalName": "upn", "displayName": "displayName"})
-	if !strings.Contains(errs["upn"], "alias@domain") || errs["displayName"] == "" {
-		t.Fatalf("errors by field: %v", errs)
-	}
-}
 
 func TestFieldRendersItsMessageNextToTheInput(t *testing.T) {
 	ts := Templates(map[string]string{"p": `{{define "content"}}<form>{{template "field" (field . "upn" "UPN" "text")}}</form>{{end}}`})

@@ -323,7 +323,7 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, a *access) 
 	}
 	directory.NormalizeUser(u)
 	directory.FillUserDefaults(u)
-	errs := web.FromValidation(directory.ValidateUser(u), userFields)
+	errs := fromValidation(directory.ValidateUser(u), userFields)
 	if pw == "" {
 		errs.Add("password", "Enter a password for the user.")
 	} else if err := signin.CheckPasswordPolicy(pw); err != nil {
@@ -340,7 +340,7 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, a *access) 
 		case errors.Is(err, directory.ErrConflict):
 			errs.Add("upn", "Another user already has this user principal name.")
 		case errors.Is(err, directory.ErrInvalid):
-			errs = web.FromValidation(err, userFields)
+			errs = fromValidation(err, userFields)
 		case err != nil:
 			h.fail(w, r, "create user", err)
 			return
@@ -461,7 +461,7 @@ func (h *Handler) editUser(w http.ResponseWriter, r *http.Request, a *access) {
 	})
 	switch {
 	case errors.Is(err, directory.ErrInvalid):
-		h.userError(w, r, a, web.FromValidation(err, userFields), f)
+		h.userError(w, r, a, fromValidation(err, userFields), f)
 		return
 	case errors.Is(err, directory.ErrNotFound):
 		h.notFound(w)

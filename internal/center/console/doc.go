@@ -1,0 +1,24 @@
+// Package console is the center's admin console, served at /console on the
+// center's listener, the AWS IAM Identity Center console's counterpart:
+// settings (the identity source with an IdP metadata upload and the SP
+// metadata download; automatic provisioning with the SCIM endpoint and its
+// access tokens, each secret shown once, at most two active), the users
+// and groups SCIM brought (read-only), permission sets (AWS managed
+// policies and an inline policy validated as an IAM policy document),
+// accounts, account assignments (a wizard: accounts, then users or groups,
+// then permission sets) and an access graph (users -> groups -> permission
+// sets -> accounts, a server-drawn SVG with a table beside it).
+//
+// Admins sign in like everyone else at the center: through the identity
+// source over SAML (samlsp.SP.Begin with RelayState /console...), which
+// opens an access-portal session. A session's user is an admin when it is
+// an active member of the configured admin group and read-only when it is
+// a member of the read-only group (Settings); anyone else gets 403. A
+// read-only admin sees the same pages without their forms, and a POST from
+// one is refused with 403. Every form carries a CSRF token derived from
+// the portal cookie as the access portal derives its own, so the layout's
+// "Sign out" posts to the portal's /start/logout.
+//
+// Pages use internal/web's layout: field messages next to their fields,
+// landmarks, and a strict Content-Security-Policy.
+package console
