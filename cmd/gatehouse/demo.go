@@ -226,9 +226,23 @@ A short tour:
        AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_DEFAULT_REGION=us-east-1 \
          aws --endpoint-url %s sso-admin list-permission-sets --instance-arn %s
   4. Watch provisioning: go run ./cmd/gatehouse provisioning status --database %s
-
+%s
 Press Ctrl-C to stop.
 `, path, d.DirectoryURL, d.MyAppsURL, d.GraphURL, d.GraphToken, d.CenterURL, d.PortalURL, d.SCIMURL, d.SCIMToken,
 		d.AWSEndpoint, d.AWSAccessKeyID, d.MyAppsURL, u.Username, u.Password, d.GraphToken, d.GraphURL, d.SCIMToken, d.SCIMURL,
-		d.AWSAccessKeyID, d.AWSSecretAccessKey, d.AWSEndpoint, d.InstanceARN, strings.TrimSuffix(path, "demo.json")+"gatehouse.db")
+		d.AWSAccessKeyID, d.AWSSecretAccessKey, d.AWSEndpoint, d.InstanceARN, strings.TrimSuffix(path, "demo.json")+"gatehouse.db",
+		consoleTour(d))
+}
+
+// consoleTour is the tour's step about the consoles, when they were seeded.
+func consoleTour(d *demoFile) string {
+	if d.Admin == nil || d.Admin.Directory == nil {
+		return ""
+	}
+	out := fmt.Sprintf("  5. Administer the directory at %s as %s / %s\n", d.Admin.Directory.URL,
+		d.Admin.Directory.Username, d.Admin.Directory.Password)
+	if c := d.Admin.Center; c != nil {
+		out += fmt.Sprintf("     and the center at %s (same account, signed in through SAML)\n", c.URL)
+	}
+	return out
 }
