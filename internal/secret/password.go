@@ -169,4 +169,3 @@ func (h *Hasher) VerifyDummy(ctx context.Context, password string) error {
 	_, err := h.Verify(ctx, h.dummy, password)
 	return err
 }
-
