@@ -109,10 +109,12 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (*instance,
 		// deactivates or deletes the user.
 		(&scimserver.Handler{Store: in.centerStore, Logger: log, OnUserChange: in.portal.OnUserChange,
 			OnMembersRemoved: in.portal.OnMembersRemoved}).Mount(mux)
-		(&awsapi.Handler{Store: in.centerStore, Box: in.box, Logger: log}).Mount(mux)
+		(&awsapi.Handler{Store: in.centerStore, Box: in.box, Logger: log, OnUserChange: in.portal.OnUserChange,
+			OnMembersRemoved: in.portal.OnMembersRemoved, OnAssignmentRemoved: in.portal.OnAssignmentRemoved}).Mount(mux)
 		// The center console (/console): admins sign in through the
 		// identity source; membership of the configured groups decides.
-		(&centerconsole.Handler{Store: in.centerStore, Settings: in.centerStore, SP: in.sp, Logger: log}).Mount(mux)
+		(&centerconsole.Handler{Store: in.centerStore, Settings: in.centerStore, SP: in.sp, Logger: log,
+			OnAssignmentRemoved: in.portal.OnAssignmentRemoved}).Mount(mux)
 		// Emergency access raises an alert in the portal's header until an
 		// admin acknowledges it.
 		handler := audit.HTTP(in.audit, classifyCenter, log,

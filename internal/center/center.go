@@ -140,3 +140,24 @@ type Store interface {
 	ListSCIMTokens(ctx context.Context) ([]*SCIMToken, error)
 	RevokeSCIMToken(ctx context.Context, id string, at time.Time) error
 }
+
+// GroupMemberIDs lists the ids of a group's members (the center's groups are
+// flat: members are users). Hooks that end sessions for lost access use it to
+// find who a group change or a group's assignment change touches.
+func GroupMemberIDs(ctx context.Context, s Store, groupID string) ([]string, error) {
+	var ids []string
+	q := Query{Match: []Match{{Attr: AttrGroups, Value: groupID}}, Count: 100}
+	for {
+		p, err := s.ListUsers(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range p.Users {
+			ids = append(ids, u.ID)
+		}
+		if p.Next == 0 {
+			return ids, nil
+		}
+		q.After = p.Next
+	}
+}

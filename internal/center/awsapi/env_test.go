@@ -7,10 +7,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"sort"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -44,6 +47,28 @@ type env struct {
 	scimToken  string
 	ids        *identitystore.Client
 	sso        *ssoadmin.Client
+	hooks      hookLog
+}
+
+// hookLog records the access-loss hooks the API called, in order.
+type hookLog struct {
+	mu    sync.Mutex
+	calls []string
+}
+
+func (l *hookLog) add(format string, args ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.calls = append(l.calls, fmt.Sprintf(format, args...))
+}
+
+// take returns the calls so far and forgets them.
+func (l *hookLog) take() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	c := l.calls
+	l.calls = nil
+	return c
 }
 
 func (e *env) instanceARN() string { return "arn:aws:sso:::instance/" + e.inst.InstanceID }
@@ -90,7 +115,15 @@ func (e *env) open() {
 	}
 	mux := http.NewServeMux()
 	(&scimserver.Handler{Store: e.store}).Mount(mux)
-	(&awsapi.Handler{Store: e.store, Box: e.box}).Mount(mux)
+	(&awsapi.Handler{Store: e.store, Box: e.box,
+		OnUserChange: func(_ context.Context, id string, active bool) { e.hooks.add("user %s active=%v", id, active) },
+		OnMembersRemoved: func(_ context.Context, ids []string) {
+			sort.Strings(ids)
+			e.hooks.add("members %v", ids)
+		},
+		OnAssignmentRemoved: func(_ context.Context, typ center.PrincipalType, id string) {
+			e.hooks.add("assignment %s %s", typ, id)
+		}}).Mount(mux)
 	e.mux.Store(mux)
 	if e.srv == nil {
 		e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -68,6 +68,13 @@ type Handler struct {
 	Now    func() time.Time
 	Logger *slog.Logger
 
+	// The hooks, if set, are called after a change that may take access
+	// away, so that sessions relying on it end at once (the portal's
+	// handlers of the same names; see scimserver.Handler).
+	OnUserChange        func(ctx context.Context, userID string, active bool)
+	OnMembersRemoved    func(ctx context.Context, userIDs []string)
+	OnAssignmentRemoved func(ctx context.Context, principalType center.PrincipalType, principalID string)
+
 	ops map[string]operation
 }
 

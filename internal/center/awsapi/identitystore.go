@@ -389,6 +389,9 @@ func (h *Handler) isDeleteUser(ctx context.Context, in []byte) (any, error) {
 	} else if err != nil {
 		return nil, err
 	}
+	if h.OnUserChange != nil {
+		h.OnUserChange(ctx, req.UserId, false)
+	}
 	return map[string]any{}, nil
 }
 
@@ -614,10 +617,21 @@ func (h *Handler) isDeleteGroup(ctx context.Context, in []byte) (any, error) {
 	if _, err := h.store(ctx, req.IdentityStoreId); err != nil {
 		return nil, err
 	}
+	// The members are read first: once the group is gone they cannot be.
+	var members []string
+	if h.OnMembersRemoved != nil {
+		var err error
+		if members, err = center.GroupMemberIDs(ctx, h.Store, req.GroupId); err != nil {
+			return nil, err
+		}
+	}
 	if err := h.Store.DeleteGroup(ctx, req.GroupId); errors.Is(err, center.ErrNotFound) {
 		return nil, notFound("GROUP", req.GroupId)
 	} else if err != nil {
 		return nil, err
+	}
+	if h.OnMembersRemoved != nil && len(members) > 0 {
+		h.OnMembersRemoved(ctx, members)
 	}
 	return map[string]any{}, nil
 }
@@ -690,6 +704,9 @@ func (h *Handler) isDeleteMembership(ctx context.Context, in []byte) (any, error
 	})
 	if err != nil {
 		return nil, err
+	}
+	if h.OnMembersRemoved != nil {
+		h.OnMembersRemoved(ctx, []string{u})
 	}
 	return map[string]any{}, nil
 }

@@ -848,6 +848,9 @@ func (h *Handler) ssoDeleteAssignment(ctx context.Context, in []byte) (any, erro
 	}
 	// The deletion is done; its status is recorded after it, in its own
 	// transaction (the AccessStore interface has no hook inside its own).
+	if h.OnAssignmentRemoved != nil {
+		h.OnAssignmentRemoved(ctx, a.PrincipalType, a.PrincipalID)
+	}
 	st := toStatus(got)
 	if err := h.recordStatus(ctx, centerdb.KindAssignmentDeletion, st.RequestId, st, got.CreatedDate); err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package awsapi_test
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -487,5 +488,101 @@ func TestSSOAdminABAC(t *testing.T) {
 	}
 	if _, err := e.sso.DeleteInstanceAccessControlAttributeConfiguration(ctx, &ssoadmin.DeleteInstanceAccessControlAttributeConfigurationInput{InstanceArn: inst}); !errors.As(err, &nf) {
 		t.Fatalf("delete twice: %v", err)
+	}
+}
+
+// TestAccessLossHooks: every API change that can take access away tells the
+// portal (through the hooks) who to re-check; refused changes tell nobody.
+func TestAccessLossHooks(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := t.Context()
+	inst, store := aws.String(e.instanceARN()), aws.String(e.inst.IdentityStoreID)
+	if err := e.store.PutAccount(ctx, &center.Account{ID: "111111111111", Name: "Production", Email: "prod@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	var users []string
+	for _, n := range []string{"ann", "ben"} {
+		u, err := e.ids.CreateUser(ctx, &identitystore.CreateUserInput{IdentityStoreId: store, UserName: aws.String(n),
+			DisplayName: aws.String(n), Name: &istypes.Name{GivenName: aws.String(n), FamilyName: aws.String("X")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		users = append(users, aws.ToString(u.UserId))
+	}
+	g, err := e.ids.CreateGroup(ctx, &identitystore.CreateGroupInput{IdentityStoreId: store, DisplayName: aws.String("Ops")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gid := aws.ToString(g.GroupId)
+	var memberships []string
+	for _, u := range users {
+		m, err := e.ids.CreateGroupMembership(ctx, &identitystore.CreateGroupMembershipInput{IdentityStoreId: store, GroupId: &gid,
+			MemberId: &istypes.MemberIdMemberUserId{Value: u}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		memberships = append(memberships, aws.ToString(m.MembershipId))
+	}
+	ps, err := e.sso.CreatePermissionSet(ctx, &ssoadmin.CreatePermissionSetInput{InstanceArn: inst, Name: aws.String("Ops")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	assignment := func(typ types.PrincipalType, id string) *ssoadmin.DeleteAccountAssignmentInput {
+		return &ssoadmin.DeleteAccountAssignmentInput{InstanceArn: inst, TargetId: aws.String("111111111111"),
+			TargetType: types.TargetTypeAwsAccount, PermissionSetArn: ps.PermissionSet.PermissionSetArn, PrincipalType: typ,
+			PrincipalId: aws.String(id)}
+	}
+	d := assignment(types.PrincipalTypeGroup, gid)
+	if _, err := e.sso.CreateAccountAssignment(ctx, &ssoadmin.CreateAccountAssignmentInput{InstanceArn: d.InstanceArn,
+		TargetId: d.TargetId, TargetType: d.TargetType, PermissionSetArn: d.PermissionSetArn, PrincipalType: d.PrincipalType,
+		PrincipalId: d.PrincipalId}); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.hooks.take(); len(got) != 0 {
+		t.Fatalf("granting access called hooks: %v", got)
+	}
+	steps := []struct {
+		name string
+		do   func() error
+		want []string
+	}{
+		{"delete the group's assignment", func() error { _, err := e.sso.DeleteAccountAssignment(ctx, d); return err },
+			[]string{"assignment GROUP " + gid}},
+		{"delete a missing assignment", func() error {
+			_, err := e.sso.DeleteAccountAssignment(ctx, d)
+			if err == nil {
+				return errors.New("no error")
+			}
+			return nil
+		}, nil},
+		{"delete ann's membership", func() error {
+			_, err := e.ids.DeleteGroupMembership(ctx, &identitystore.DeleteGroupMembershipInput{IdentityStoreId: store,
+				MembershipId: &memberships[0]})
+			return err
+		}, []string{fmt.Sprintf("members [%s]", users[0])}},
+		{"delete the group (ben still in it)", func() error {
+			_, err := e.ids.DeleteGroup(ctx, &identitystore.DeleteGroupInput{IdentityStoreId: store, GroupId: &gid})
+			return err
+		}, []string{fmt.Sprintf("members [%s]", users[1])}},
+		{"delete ann", func() error {
+			_, err := e.ids.DeleteUser(ctx, &identitystore.DeleteUserInput{IdentityStoreId: store, UserId: &users[0]})
+			return err
+		}, []string{"user " + users[0] + " active=false"}},
+		{"delete ann again", func() error {
+			_, err := e.ids.DeleteUser(ctx, &identitystore.DeleteUserInput{IdentityStoreId: store, UserId: &users[0]})
+			if err == nil {
+				return errors.New("no error")
+			}
+			return nil
+		}, nil},
+	}
+	for _, s := range steps {
+		if err := s.do(); err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		if got := e.hooks.take(); !slices.Equal(got, s.want) {
+			t.Errorf("%s: hooks %q, want %q", s.name, got, s.want)
+		}
 	}
 }

@@ -529,5 +529,8 @@ func (h *Handler) deleteAssignment(w http.ResponseWriter, r *http.Request, a *ac
 		h.fail(w, r, "delete assignment", err)
 		return
 	}
+	if err == nil && h.OnAssignmentRemoved != nil {
+		h.OnAssignmentRemoved(r.Context(), typ, id)
+	}
 	redirect(w, r, Prefix+"/assignments", "unassigned")
 }

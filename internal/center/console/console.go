@@ -57,6 +57,9 @@ type Handler struct {
 	SP       *samlsp.SP
 	Logger   *slog.Logger
 	Now      func() time.Time
+	// OnAssignmentRemoved, if set, is called after an assignment was
+	// deleted, so that sessions relying on it end at once.
+	OnAssignmentRemoved func(ctx context.Context, principalType center.PrincipalType, principalID string)
 }
 
 // maxFormBytes bounds a form body: IdP metadata may be 75,000 characters.

@@ -55,6 +55,7 @@ type env struct {
 	cookies map[string]string // user name -> portal cookie
 	ids     map[string]string // user or group name -> id
 	psARN   string
+	removed []string // OnAssignmentRemoved calls, "TYPE:id"
 }
 
 func newEnv(t *testing.T) *env {
@@ -113,7 +114,10 @@ func newEnv(t *testing.T) *env {
 	}
 	e.psARN = ps.ARN
 	mux := http.NewServeMux()
-	(&console.Handler{Store: cs, Settings: cs, SP: sp}).Mount(mux)
+	(&console.Handler{Store: cs, Settings: cs, SP: sp,
+		OnAssignmentRemoved: func(_ context.Context, typ center.PrincipalType, id string) {
+			e.removed = append(e.removed, string(typ)+":"+id)
+		}}).Mount(mux)
 	e.srv = httptest.NewServer(mux)
 	t.Cleanup(e.srv.Close)
 	return e
@@ -338,6 +342,10 @@ func TestAssignmentWizard(t *testing.T) {
 		"account": {"222233334444"}, "principal": {principal}, "permissionSet": {e.psARN}})
 	if acc, _ := e.cs.EffectiveAccess(ctx, e.ids["dev@example.test"]); code != http.StatusSeeOther || len(acc) != 0 {
 		t.Fatalf("delete: %d, access %v", code, acc)
+	}
+	// The portal is told, so the group members' sessions for it end.
+	if len(e.removed) != 1 || e.removed[0] != principal {
+		t.Fatalf("assignment-removed hook calls %v, want [%s]", e.removed, principal)
 	}
 }
 

@@ -613,6 +613,23 @@ func (h *Handler) OnMembersRemoved(ctx context.Context, userIDs []string) {
 	}
 }
 
+// OnAssignmentRemoved is called after an account assignment was deleted
+// (from the console or the AWS API): the principal's users (the group's
+// members, for a group) lose the account and permission set unless another
+// assignment still grants it, and their sessions for it end at once.
+func (h *Handler) OnAssignmentRemoved(ctx context.Context, principalType center.PrincipalType, principalID string) {
+	users := []string{principalID}
+	if principalType == center.PrincipalGroup {
+		ids, err := center.GroupMemberIDs(ctx, h.Store, principalID)
+		if err != nil {
+			h.log().Error("portal: list group members", "group", principalID, "err", err)
+			return
+		}
+		users = ids
+	}
+	h.OnMembersRemoved(ctx, users)
+}
+
 func (h *Handler) internal(w http.ResponseWriter, what string, err error) {
 	h.log().Error("portal: "+what, "err", err)
 	h.message(w, http.StatusInternalServerError, "Error", msgInternal)

@@ -504,6 +504,37 @@ func TestLeaverRevokedAtOnce(t *testing.T) {
 	}
 }
 
+func TestAssignmentRemovedEndsItsSessions(t *testing.T) {
+	f := newFixture(t)
+	token := csrf(t, f.signIn("alice@example.com").body)
+	expect(t, f.open("/start/session", token, prodID, "Admin"), http.StatusOK, "Signed in to Prod")
+	expect(t, f.open("/start/session", token, devID, "ReadOnly"), http.StatusOK, "Signed in to Dev")
+
+	// The Engineers group's Dev/ReadOnly assignment is deleted (console or
+	// AWS API); the hook ends the session it granted and only that one.
+	ctx := context.Background()
+	_, err := f.s.DeleteAccountAssignment(ctx, f.assignment(devID, "ReadOnly", center.PrincipalGroup, f.groups["Engineers"]))
+	f.noErr(err)
+	f.h.OnAssignmentRemoved(ctx, center.PrincipalGroup, f.groups["Engineers"])
+	revoked := map[string]bool{}
+	for _, s := range f.accountSessions("alice@example.com") {
+		revoked[s.AccountID] = s.Revoked != nil
+	}
+	if len(revoked) != 2 || !revoked[devID] || revoked[prodID] {
+		t.Fatalf("revoked by account = %v, want Dev only", revoked)
+	}
+
+	// A user assignment: the Prod/Admin session ends too.
+	_, err = f.s.DeleteAccountAssignment(ctx, f.assignment(prodID, "Admin", center.PrincipalUser, f.users["alice@example.com"]))
+	f.noErr(err)
+	f.h.OnAssignmentRemoved(ctx, center.PrincipalUser, f.users["alice@example.com"])
+	for _, s := range f.accountSessions("alice@example.com") {
+		if s.Revoked == nil {
+			t.Errorf("session for %s still live after its assignment was deleted", s.AccountID)
+		}
+	}
+}
+
 func TestLeaverWithoutHook(t *testing.T) {
 	// Even if the hook was never called, every request re-reads the user.
 	f := newFixture(t)

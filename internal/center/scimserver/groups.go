@@ -62,21 +62,7 @@ func (h *Handler) memberIDs(r *http.Request, groupID string) ([]string, error) {
 	if h.OnMembersRemoved == nil {
 		return nil, nil
 	}
-	var ids []string
-	q := center.Query{Match: []center.Match{{Attr: center.AttrGroups, Value: groupID}}, Count: maxCount}
-	for {
-		p, err := h.Store.ListUsers(r.Context(), q)
-		if err != nil {
-			return nil, err
-		}
-		for _, u := range p.Users {
-			ids = append(ids, u.ID)
-		}
-		if p.Next == 0 {
-			return ids, nil
-		}
-		q.After = p.Next
-	}
+	return center.GroupMemberIDs(r.Context(), h.Store, groupID)
 }
 
 func (h *Handler) membersRemoved(r *http.Request, ids []string) {
