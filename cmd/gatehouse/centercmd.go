@@ -113,7 +113,7 @@ func centerCmd() *cobra.Command {
 			return nil
 		}),
 	})
-	cmd.AddCommand(accessKeyCmd(&f), accountCmd(&f), exportIAMCmd(&f), breakGlassCmd())
+	cmd.AddCommand(accessKeyCmd(&f), accountCmd(&f), exportIAMCmd(&f), breakGlassCmd(), consoleAdminsCmd(&f))
 	return cmd
 }
 
