@@ -9,7 +9,6 @@ import (
 
 	"github.com/gatehouse-id/gatehouse/internal/center"
 	"github.com/gatehouse-id/gatehouse/internal/scim"
-	"github.com/gatehouse-id/gatehouse/internal/store"
 	"github.com/gatehouse-id/gatehouse/internal/store/centerdb"
 )
 
@@ -17,17 +16,7 @@ func TestConsoleAdminsCommand(t *testing.T) {
 	ctx := context.Background()
 	dbPath := filepath.Join(t.TempDir(), "gatehouse.db")
 	ids := map[string]string{}
-	func() {
-		db, err := store.Open(ctx, dbPath)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		s := centerdb.New(db)
-		inst, err := s.Instance(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+	withCenter(t, dbPath, func(s *centerdb.Store, inst *center.Instance) {
 		now := time.Now().UTC()
 		for _, name := range []string{"Cloud-Admins", "Auditors"} {
 			g := &scim.Group{ID: center.NewResourceID(inst.IDPrefix), DisplayName: name,
@@ -37,7 +26,7 @@ func TestConsoleAdminsCommand(t *testing.T) {
 			}
 			ids[name] = g.ID
 		}
-	}()
+	})
 	run := func(args ...string) (string, error) {
 		t.Helper()
 		out, _, err := runCenter(t, append([]string{"--database", dbPath, "console-admins"}, args...)...)
@@ -71,13 +60,10 @@ func TestConsoleAdminsCommand(t *testing.T) {
 		!strings.Contains(out, "Cloud-Admins") {
 		t.Fatalf("clear read-only: %q %v", out, err)
 	}
-	db, err := store.Open(ctx, dbPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	got, err := centerdb.New(db).ConsoleSettings(ctx)
-	if err != nil || got.AdminGroupID != ids["Cloud-Admins"] || got.ReadOnlyGroupID != "" || got.Updated.IsZero() {
-		t.Fatalf("stored settings %+v %v", got, err)
-	}
+	withCenter(t, dbPath, func(s *centerdb.Store, _ *center.Instance) {
+		got, err := s.ConsoleSettings(ctx)
+		if err != nil || got.AdminGroupID != ids["Cloud-Admins"] || got.ReadOnlyGroupID != "" || got.Updated.IsZero() {
+			t.Fatalf("stored settings %+v %v", got, err)
+		}
+	})
 }

@@ -33,6 +33,24 @@ func runCenter(t *testing.T, args ...string) (stdout, stderr string, err error) 
 	return out.String(), errb.String(), err
 }
 
+// withCenter runs fn on the center store in the SQLite file at dbPath,
+// closing it after, as a command would find it.
+func withCenter(t *testing.T, dbPath string, fn func(s *centerdb.Store, inst *center.Instance)) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	s := centerdb.New(db)
+	inst, err := s.Instance(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn(s, inst)
+}
+
 // TestExportIAMEmbedsCenterMetadata: by default export-iam embeds the
 // center's own IdP metadata from the store, byte for byte what the center
 // serves at /saml/idp/metadata, signed for by the certificate the portal's
@@ -44,17 +62,7 @@ func TestExportIAMEmbedsCenterMetadata(t *testing.T) {
 	const centerURL = "https://center.example.test"
 	const acct = "111111111111"
 	now := time.Now().UTC()
-	func() {
-		db, err := store.Open(ctx, dbPath)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		s := centerdb.New(db)
-		inst, err := s.Instance(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+	withCenter(t, dbPath, func(s *centerdb.Store, inst *center.Instance) {
 		ps := &center.PermissionSet{ARN: center.NewPermissionSetARN(inst.InstanceID), Name: "Admin", SessionDuration: "PT4H", CreatedDate: now}
 		if err := s.CreatePermissionSet(ctx, ps); err != nil {
 			t.Fatal(err)
@@ -71,7 +79,7 @@ func TestExportIAMEmbedsCenterMetadata(t *testing.T) {
 			PrincipalType: center.PrincipalUser, PrincipalID: uid}); err != nil {
 			t.Fatal(err)
 		}
-	}()
+	})
 
 	out, stderr, err := runCenter(t, "--database", dbPath, "export-iam", "--center-url", centerURL)
 	if err != nil {
