@@ -9,6 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gatehouse-id/gatehouse/internal/directory"
+	"github.com/gatehouse-id/gatehouse/internal/directory/console"
 	"github.com/gatehouse-id/gatehouse/internal/directory/hrimport"
 	"github.com/gatehouse-id/gatehouse/internal/store/directorydb"
 )
@@ -95,6 +97,44 @@ standard input.`,
 		},
 	}
 	imp.Flags().BoolVar(&dryRun, "dry-run", false, "print the changes without making them")
-	cmd.AddCommand(imp)
+	cmd.AddCommand(imp, consoleRoleCmd(&f))
 	return cmd
+}
+
+// consoleRoleCmd gives a directory user a role in the directory console;
+// on a new installation it makes the first admin (the console can only be
+// reached by one).
+func consoleRoleCmd(f *dbFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "console-role USER-PRINCIPAL-NAME admin|read-only|none",
+		Short: "Give a user a directory console role, or take it away",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			role := args[1]
+			switch role {
+			case console.RoleAdmin, console.RoleReadOnly, "none":
+			default:
+				return fmt.Errorf("role %q: want %s, %s or none", role, console.RoleAdmin, console.RoleReadOnly)
+			}
+			db, err := f.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			s := directorydb.New(db)
+			u, err := s.UserByUPN(ctx, args[0])
+			if errors.Is(err, directory.ErrNotFound) {
+				return fmt.Errorf("no user %s in the directory", args[0])
+			}
+			if err != nil {
+				return err
+			}
+			if err := s.SetConsoleRole(ctx, u.ID, role, time.Now()); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: %s\n", u.UserPrincipalName, role)
+			return nil
+		},
+	}
 }

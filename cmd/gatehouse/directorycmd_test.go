@@ -171,3 +171,45 @@ func TestDirectoryImportArgs(t *testing.T) {
 		t.Fatalf("unknown column: err %v, stderr %q", err, errOut)
 	}
 }
+
+func TestDirectoryConsoleRole(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "gatehouse.db")
+	ctx := context.Background()
+	withDirectory(t, dbPath, func(s *directorydb.Store) {
+		now := time.Now().UTC()
+		u := &directory.User{ID: "u1", UserPrincipalName: "ops@contoso.com", MailNickname: "ops", DisplayName: "Ops",
+			AccountEnabled: true, BusinessPhones: []string{}, Created: now, Modified: now}
+		if err := s.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	})
+	role := func() string {
+		var r string
+		withDirectory(t, dbPath, func(s *directorydb.Store) {
+			var err error
+			if r, err = s.ConsoleRole(ctx, "u1"); err != nil {
+				t.Fatal(err)
+			}
+		})
+		return r
+	}
+	// The user principal name is matched case-insensitively, as at sign-in.
+	if out, _, err := runDirectory(t, "--database", dbPath, "console-role", "OPS@contoso.com", "admin"); err != nil ||
+		out != "ops@contoso.com: admin\n" || role() != "admin" {
+		t.Fatalf("admin: %q %v, stored %q", out, err, role())
+	}
+	for _, bad := range [][]string{{"ops@contoso.com", "owner"}, {"nobody@contoso.com", "read-only"}} {
+		if _, _, err := runDirectory(t, append([]string{"--database", dbPath, "console-role"}, bad...)...); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
+	}
+	if role() != "admin" {
+		t.Fatalf("a refused command changed the role to %q", role())
+	}
+	if _, _, err := runDirectory(t, "--database", dbPath, "console-role", "ops@contoso.com", "read-only"); err != nil || role() != "read-only" {
+		t.Fatalf("read-only: %v, stored %q", err, role())
+	}
+	if _, _, err := runDirectory(t, "--database", dbPath, "console-role", "ops@contoso.com", "none"); err != nil || role() != "" {
+		t.Fatalf("none: %v, stored %q", err, role())
+	}
+}

@@ -162,6 +162,9 @@ async function main() {
   await expectText(a, 'main', new RegExp(upn.replace('.', '\\.')));
   await visit(a, `${base}/apps/${demo.app_id}/provisioning?object=${encodeURIComponent(upn)}`);
   await expectText(a, '#logs', new RegExp(upn.replace('.', '\\.')));
+  // The dashboard draws the demo's objects and its cycles.
+  await expectText(a, '#dashboard', /In sync: \d+/);
+  await a.locator('#dash-timeline g.cycle').first().waitFor();
   await snap(a, 'provisioning');
 
   // 6. Leaver: disabling ends the portal session; signing in is refused.

@@ -528,6 +528,13 @@ func (h *Handler) resetPassword(w http.ResponseWriter, r *http.Request, a *acces
 		h.fail(w, r, "reset password", err)
 		return
 	}
+	// Whoever held the old password may hold a session made with it: a
+	// reset ends them all (as Entra revokes refresh tokens on reset).
+	if _, err := h.SignIn.RevokeAllForUser(r.Context(), id); err != nil {
+		h.fail(w, r, "end sessions after password reset", err)
+		return
+	}
+	h.log().Info("console: password reset, sessions ended", "admin", a.u.UserPrincipalName, "user", id)
 	redirect(w, r, Prefix+"/users/"+id, "password")
 }
 
@@ -558,6 +565,10 @@ func (h *Handler) addUserGroup(w http.ResponseWriter, r *http.Request, a *access
 		return
 	case errors.Is(err, directory.ErrNotFound):
 		h.userError(w, r, a, web.Errors{"group": "There is no such group."}, nil)
+		return
+	case errors.Is(err, directory.ErrInvalid):
+		// The member is what is invalid: this user does not exist.
+		h.notFound(w)
 		return
 	case err != nil:
 		h.fail(w, r, "add member", err)

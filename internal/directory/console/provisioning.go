@@ -28,6 +28,7 @@ type provData struct {
 	Actions  []string
 	Statuses []string
 	OnDemand []provisioning.LogEntry
+	Dash     *dashboard
 }
 
 func (h *Handler) loadProv(w http.ResponseWriter, r *http.Request) (*provData, bool) {
@@ -53,6 +54,13 @@ func (h *Handler) loadProv(w http.ResponseWriter, r *http.Request) (*provData, b
 	if st.Running != nil && st.Running.Total > 0 {
 		d.Percent = int(st.Running.Done * 100 / st.Running.Total)
 	}
+	now := h.now()
+	recent, err := h.Engine.Store.Logs(ctx, provisioning.LogQuery{AppID: app.ID, Since: now.Add(-dashLogWindow), Limit: dashLogLimit})
+	if err != nil {
+		h.fail(w, r, "provisioning logs", err)
+		return nil, false
+	}
+	d.Dash = buildDashboard(st, recent, now)
 	q := r.URL.Query()
 	d.Action, d.Status, d.Object = q.Get("action"), q.Get("status"), strings.TrimSpace(q.Get("object"))
 	lq := provisioning.LogQuery{AppID: app.ID, Limit: 100}

@@ -126,6 +126,27 @@ var pages = web.Templates(map[string]string{
 {{with $st.Running}}<p><label for="cycle-progress">Running {{if .Initial}}initial {{end}}cycle: {{.Phase}}, {{.Done}} of {{.Total}}</label>
 <progress id="cycle-progress" max="100" value="{{$d.Percent}}">{{$d.Percent}}%</progress></p>{{else}}<p class="muted">No cycle is running.</p>{{end}}
 </section>
+{{with $d.Dash}}<section class="card" id="dashboard" aria-labelledby="h-dash"><h2 id="h-dash">Dashboard</h2>
+<h3 id="h-states">Objects by state</h3>
+{{if .StateTotal}}<div class="graph-wrap"><svg id="dash-states" xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="dash-states-t dash-states-d" width="{{.Width}}" height="28" viewBox="0 0 {{.Width}} 28">
+<title id="dash-states-t">Provisioned objects by state</title><desc id="dash-states-d">{{.StateDesc}}</desc>
+{{range .States}}{{if .W}}<rect x="{{.X}}" y="0" width="{{.W}}" height="28" fill="{{.Color}}"><title>{{.Label}}: {{.Count}}</title></rect>{{end}}{{end}}
+</svg></div>
+<ul class="legend">{{range .States}}<li><svg width="12" height="12" aria-hidden="true"><rect width="12" height="12" fill="{{.Color}}"/></svg> {{.Label}}: <strong>{{.Count}}</strong></li>{{end}}</ul>
+{{else}}<p class="muted">No objects are provisioned yet.</p>{{end}}
+<h3 id="h-timeline">Cycles of the last 24 hours</h3>
+<div class="graph-wrap"><svg id="dash-timeline" xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="dash-timeline-t dash-timeline-d" width="{{.Width}}" height="{{.TimelineH}}" viewBox="0 0 {{.Width}} {{.TimelineH}}" font-family="system-ui, sans-serif" font-size="12">
+<title id="dash-timeline-t">Provisioning cycles in the last 24 hours, oldest first</title><desc id="dash-timeline-d">{{.CycleDesc}}</desc>
+<line x1="0" y1="{{.BaselineY}}" x2="{{.Width}}" y2="{{.BaselineY}}" stroke="#64748b"/>
+<text x="0" y="{{.AxisLabelsY}}" fill="#374151">{{.From}}</text><text x="{{.Width}}" y="{{.AxisLabelsY}}" text-anchor="end" fill="#374151">{{.To}}</text>
+{{range .Cycles}}<g class="cycle"><title>{{.Title}}</title><rect x="{{.X}}" y="{{.Y}}" width="{{.W}}" height="{{.H}}" fill="#2563eb"/>{{if .FH}}<rect x="{{.X}}" y="{{.FailY}}" width="{{.W}}" height="{{.FH}}" fill="#dc2626"/>{{end}}</g>{{end}}
+</svg></div><p class="muted">{{.CycleDesc}} One bar per cycle, oldest first; height: changes in the cycle; red: failed.{{if .Truncated}} Only the latest 5,000 log entries are drawn.{{end}}</p>
+<h3 id="h-errors">Errors by code</h3>
+{{if .Errors}}<div class="graph-wrap"><svg id="dash-errors" xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="dash-errors-t dash-errors-d" width="{{.Width}}" height="{{.ErrorsH}}" viewBox="0 0 {{.Width}} {{.ErrorsH}}" font-family="system-ui, sans-serif" font-size="13">
+<title id="dash-errors-t">Failures in the last 24 hours by error code</title><desc id="dash-errors-d">{{.ErrorDesc}}</desc>
+{{range .Errors}}<text x="0" y="{{.TextY}}" fill="#111">{{.Code}}</text><rect x="{{.X}}" y="{{.Y}}" width="{{.W}}" height="16" fill="#dc2626"><title>{{.Code}}: {{.Count}}</title></rect><text x="{{.CountX}}" y="{{.TextY}}" fill="#111">{{.Count}}</text>{{end}}
+</svg></div>{{else}}<p class="muted">{{.ErrorDesc}}</p>{{end}}
+</section>{{end}}
 {{if .CanChange}}<section class="card" aria-labelledby="h-ctl"><h2 id="h-ctl">Control</h2>
 <form class="inline" method="post" action="/console/apps/{{$d.App.ID}}/provisioning/start">{{template "csrf" .}}<button type="submit">Start provisioning</button></form>
 <form class="inline" method="post" action="/console/apps/{{$d.App.ID}}/provisioning/stop">{{template "csrf" .}}<button type="submit" class="danger">Stop provisioning</button></form>

@@ -1,0 +1,632 @@
+package console_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"html"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gatehouse-id/gatehouse/internal/directory"
+	"github.com/gatehouse-id/gatehouse/internal/directory/console"
+	"github.com/gatehouse-id/gatehouse/internal/directory/signin"
+	"github.com/gatehouse-id/gatehouse/internal/secret"
+	"github.com/gatehouse-id/gatehouse/internal/store"
+	"github.com/gatehouse-id/gatehouse/internal/store/directorydb"
+)
+
+// These tests drive the directory console over real HTTP: the sign-in
+// handler and the console mounted on one mux as cmd/gatehouse/wire.go does,
+// over a SQLite directory store. Users sign in with the password form, so
+// the session cookie and CSRF token are the real ones.
+
+// password is every test user's password (long enough for the policy).
+const password = "correct horse battery staple"
+
+// Messages of the console that the tests look for.
+const (
+	msgNoAccess    = "Your account has no access to the directory console."
+	msgReadOnly    = "Your console role is read-only: you can view, not change."
+	msgFormExpired = "This form has expired. Reload the page and try again."
+)
+
+type env struct {
+	t   *testing.T
+	st  *directorydb.Store
+	srv *httptest.Server
+}
+
+// newEnv serves sign-in and the console on a real HTTP server over a fresh
+// SQLite file. Provisioning (Engine) is left out: these tests are about
+// users and groups.
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "directory.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	box, err := secret.NewBox(make([]byte, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := directorydb.New(db)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	sh := &signin.Handler{Store: st, Box: box, Logger: quiet, Home: "/myapps"}
+	mux := http.NewServeMux()
+	sh.Mount(mux)
+	(&console.Handler{Store: st, Credentials: st, Roles: st, MFA: st, SignIn: sh, Logger: quiet}).Mount(mux)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return &env{t: t, st: st, srv: srv}
+}
+
+// in is e for a subtest: helpers must fail the test running on their own
+// goroutine, not its parent.
+func (e *env) in(t *testing.T) *env {
+	c := *e
+	c.t = t
+	return &c
+}
+
+// --- directory fixtures, written straight to the store ---
+
+// user creates an enabled user; withPassword costs an argon2id hash, so
+// users that never sign in go without.
+func (e *env) user(upn string, withPassword bool) *directory.User {
+	e.t.Helper()
+	ctx := context.Background()
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	u := &directory.User{ID: directorydb.NewID(), UserPrincipalName: upn, Mail: upn, DisplayName: "User " + upn,
+		AccountEnabled: true, BusinessPhones: []string{}, Created: now, Modified: now}
+	directory.FillUserDefaults(u)
+	if err := e.st.CreateUser(ctx, u); err != nil {
+		e.t.Fatal(err)
+	}
+	if withPassword {
+		if err := signin.SetPassword(ctx, e.st, u.ID, password); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	return u
+}
+
+// consoleUser creates a user who can sign in, with the given console role
+// ("" for none).
+func (e *env) consoleUser(upn, role string) *directory.User {
+	e.t.Helper()
+	u := e.user(upn, true)
+	e.setRole(u.ID, role)
+	return u
+}
+
+func (e *env) setRole(userID, role string) {
+	e.t.Helper()
+	if err := e.st.SetConsoleRole(context.Background(), userID, role, time.Now()); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func (e *env) group(name string) *directory.Group {
+	e.t.Helper()
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	g := &directory.Group{ID: directorydb.NewID(), DisplayName: name, SecurityEnabled: true, Created: now, Modified: now}
+	directory.FillGroupDefaults(g)
+	if err := e.st.CreateGroup(context.Background(), g); err != nil {
+		e.t.Fatal(err)
+	}
+	return g
+}
+
+// --- store reads the assertions use ---
+
+func (e *env) stored(id string) *directory.User {
+	e.t.Helper()
+	u, err := e.st.GetUser(context.Background(), id)
+	if err != nil {
+		e.t.Fatalf("stored user %s: %v", id, err)
+	}
+	return u
+}
+
+// userCount counts live users, to show that a refused form created nobody.
+func (e *env) userCount() int {
+	e.t.Helper()
+	us, err := e.st.ListUsers(context.Background(), directory.UserQuery{Limit: 1000})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return len(us)
+}
+
+// members lists the ids of a group's direct members.
+func (e *env) members(groupID string) []string {
+	e.t.Helper()
+	ms, err := e.st.Members(context.Background(), groupID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var ids []string
+	for _, m := range ms {
+		ids = append(ids, m.ID)
+	}
+	return ids
+}
+
+// --- HTTP ---
+
+// browser has its own cookie jar and does not follow redirects, so that
+// each test sees the 303s (and where they go) itself.
+func (e *env) browser() *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar, Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+type response struct {
+	status   int
+	location string
+	body     string
+}
+
+func (e *env) do(c *http.Client, req *http.Request) response {
+	e.t.Helper()
+	resp, err := c.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return response{status: resp.StatusCode, location: resp.Header.Get("Location"), body: string(b)}
+}
+
+func (e *env) get(c *http.Client, path string) response {
+	e.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, e.srv.URL+path, nil)
+	return e.do(c, req)
+}
+
+func (e *env) post(c *http.Client, path string, form url.Values) response {
+	e.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return e.do(c, req)
+}
+
+var csrfRe = regexp.MustCompile(`name="csrf" value="([^"]*)"`)
+
+// csrfIn is the first CSRF token of a page's forms.
+func (e *env) csrfIn(body string) string {
+	e.t.Helper()
+	m := csrfRe.FindStringSubmatch(body)
+	if m == nil {
+		e.t.Fatalf("no CSRF field in page:\n%s", body)
+	}
+	return html.UnescapeString(m[1])
+}
+
+// signIn signs upn in through the password form, as a browser does, and
+// returns the browser holding the session cookie.
+func (e *env) signIn(upn string) *http.Client {
+	e.t.Helper()
+	c := e.browser()
+	page := e.get(c, "/login?return=%2Fconsole")
+	if page.status != http.StatusOK {
+		e.t.Fatalf("GET /login: %d %s", page.status, page.body)
+	}
+	r := e.post(c, "/login", url.Values{"csrf": {e.csrfIn(page.body)}, "return": {"/console"},
+		"username": {upn}, "password": {password}})
+	if r.status != http.StatusSeeOther || r.location != "/console" {
+		e.t.Fatalf("sign-in of %s: %d to %q\n%s", upn, r.status, r.location, r.body)
+	}
+	return c
+}
+
+// cookie is the value of the browser's cookie name on the test server.
+func (e *env) cookie(c *http.Client, name string) string {
+	e.t.Helper()
+	u, _ := url.Parse(e.srv.URL)
+	for _, ck := range c.Jar.Cookies(u) {
+		if ck.Name == name {
+			return ck.Value
+		}
+	}
+	e.t.Fatalf("no %s cookie", name)
+	return ""
+}
+
+// session is the stored session behind the browser's cookie (the store
+// keys it by the cookie's SHA-256).
+func (e *env) session(c *http.Client) *directory.Session {
+	e.t.Helper()
+	sum := sha256.Sum256([]byte(e.cookie(c, signin.SessionCookie)))
+	s, err := e.st.GetSession(context.Background(), hex.EncodeToString(sum[:]))
+	if err != nil {
+		e.t.Fatalf("stored session: %v", err)
+	}
+	return s
+}
+
+// consoleCSRF is the session's token as the console's own pages carry it
+// (every page has it, in the sign-out form at least).
+func (e *env) consoleCSRF(c *http.Client) string {
+	e.t.Helper()
+	r := e.get(c, "/console")
+	want(e.t, r, http.StatusOK, "Overview")
+	return e.csrfIn(r.body)
+}
+
+// want fails unless r has the status and its body contains every part.
+func want(t *testing.T, r response, status int, parts ...string) {
+	t.Helper()
+	if r.status != status {
+		t.Fatalf("status %d (Location %q), want %d; body:\n%s", r.status, r.location, status, r.body)
+	}
+	for _, p := range parts {
+		if !strings.Contains(r.body, p) {
+			t.Fatalf("body lacks %q:\n%s", p, r.body)
+		}
+	}
+}
+
+// wantRedirect fails unless r is a 303 to location.
+func wantRedirect(t *testing.T, r response, location string) {
+	t.Helper()
+	if r.status != http.StatusSeeOther || r.location != location {
+		t.Fatalf("got %d to %q, want 303 to %q; body:\n%s", r.status, r.location, location, r.body)
+	}
+}
+
+// fieldError is the message shown next to a form field, "" for none.
+func fieldError(body, field string) string {
+	re := regexp.MustCompile(`<p class="field-error" id="err-` + regexp.QuoteMeta(field) + `">([^<]*)</p>`)
+	m := re.FindStringSubmatch(body)
+	if m == nil {
+		return ""
+	}
+	return html.UnescapeString(m[1])
+}
+
+// --- tests ---
+
+func TestAnonymousVisitorIsSentToSignIn(t *testing.T) {
+	e := newEnv(t)
+	target := e.user("target@gatehouse.example", false)
+	b := e.browser()
+
+	// The return path brings the visitor back to the page asked for.
+	wantRedirect(t, e.get(b, "/console/users"), "/login?return=%2Fconsole%2Fusers")
+	wantRedirect(t, e.get(b, "/console"), "/login?return=%2Fconsole")
+
+	// A change without a session goes to sign-in too, and changes nothing.
+	r := e.post(b, "/console/users/"+target.ID+"/disable", url.Values{"csrf": {"x"}})
+	if r.status != http.StatusSeeOther || !strings.HasPrefix(r.location, "/login?") {
+		t.Fatalf("anonymous POST: %d to %q", r.status, r.location)
+	}
+	if !e.stored(target.ID).AccountEnabled {
+		t.Fatal("an anonymous POST disabled the user")
+	}
+}
+
+func TestSignedInUserWithoutConsoleRoleIsRefused(t *testing.T) {
+	e := newEnv(t)
+	target := e.user("target@gatehouse.example", false)
+	e.consoleUser("employee@gatehouse.example", "")
+	b := e.signIn("employee@gatehouse.example")
+
+	for _, p := range []string{"/console", "/console/users", "/console/groups", "/console/users/" + target.ID} {
+		r := e.get(b, p)
+		want(t, r, http.StatusForbidden, msgNoAccess)
+		if strings.Contains(r.body, target.UserPrincipalName) {
+			t.Fatalf("%s: the refusal shows directory data:\n%s", p, r.body)
+		}
+	}
+
+	// Even with the session's own CSRF token (which the user could read
+	// from another page, e.g. My Apps), a change is refused.
+	r := e.post(b, "/console/users/"+target.ID+"/disable", url.Values{"csrf": {e.session(b).CSRF}})
+	want(t, r, http.StatusForbidden, msgNoAccess)
+	if !e.stored(target.ID).AccountEnabled {
+		t.Fatal("a user without a console role disabled another user")
+	}
+
+	// The role is read on every request: granting one opens the console to
+	// the same session, which also shows the 403s above came from the role.
+	e.setRole(e.session(b).UserID, console.RoleReadOnly)
+	want(t, e.get(b, "/console/users"), http.StatusOK, target.UserPrincipalName)
+}
+
+func TestReadOnlyRoleCanViewButNotChange(t *testing.T) {
+	e := newEnv(t)
+	target := e.user("target@gatehouse.example", false)
+	e.consoleUser("auditor@gatehouse.example", console.RoleReadOnly)
+	b := e.signIn("auditor@gatehouse.example")
+
+	r := e.get(b, "/console/users")
+	want(t, r, http.StatusOK, target.UserPrincipalName, `<span class="badge">read-only</span>`)
+	if strings.Contains(r.body, `href="/console/users/new"`) {
+		t.Error("the users page offers a read-only admin the New user link")
+	}
+	r = e.get(b, "/console/users/"+target.ID)
+	want(t, r, http.StatusOK, target.UserPrincipalName)
+	if strings.Contains(r.body, "/disable") {
+		t.Error("the user page offers a read-only admin the disable form")
+	}
+	csrf := e.csrfIn(r.body) // a good token: the refusal is about the role
+	before := e.stored(target.ID)
+
+	r = e.post(b, "/console/users/"+target.ID+"/disable", url.Values{"csrf": {csrf}})
+	want(t, r, http.StatusForbidden, msgReadOnly)
+	if after := e.stored(target.ID); !after.AccountEnabled || !after.Modified.Equal(before.Modified) {
+		t.Fatalf("refused disable changed the user: %+v", after)
+	}
+
+	n := e.userCount()
+	r = e.post(b, "/console/users/new", url.Values{"csrf": {csrf}, "upn": {"new@gatehouse.example"},
+		"displayName": {"New"}, "password": {password}})
+	want(t, r, http.StatusForbidden, msgReadOnly)
+	if e.userCount() != n {
+		t.Fatal("a read-only admin created a user")
+	}
+	want(t, e.get(b, "/console/users/new"), http.StatusForbidden, msgReadOnly)
+}
+
+func TestAdminChangeNeedsTheSessionCSRFToken(t *testing.T) {
+	e := newEnv(t)
+	target := e.user("target@gatehouse.example", false)
+	e.consoleUser("admin@gatehouse.example", console.RoleAdmin)
+	b := e.signIn("admin@gatehouse.example")
+	path := "/console/users/" + target.ID + "/disable"
+
+	for name, form := range map[string]url.Values{
+		"missing": {},
+		"empty":   {"csrf": {""}},
+		// Same length as a real token, so only the value is wrong.
+		"wrong": {"csrf": {strings.Repeat("A", 43)}},
+		// The login form's pre-session token (gh_csrf cookie) is a real
+		// token, but not this session's.
+		"pre-session": {"csrf": {e.cookie(b, signin.CSRFCookie)}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := e.in(t)
+			want(t, e.post(b, path, form), http.StatusForbidden, msgFormExpired)
+			if !e.stored(target.ID).AccountEnabled {
+				t.Fatal("a POST without the session's CSRF token disabled the user")
+			}
+		})
+	}
+
+	// With the token the console's pages carry, the same POST works.
+	wantRedirect(t, e.post(b, path, url.Values{"csrf": {e.consoleCSRF(b)}}),
+		"/console/users/"+target.ID+"?done=disabled")
+	if e.stored(target.ID).AccountEnabled {
+		t.Fatal("the user is still enabled")
+	}
+}
+
+func TestAdminCreatesUser(t *testing.T) {
+	e := newEnv(t)
+	e.consoleUser("admin@gatehouse.example", console.RoleAdmin)
+	b := e.signIn("admin@gatehouse.example")
+
+	page := e.get(b, "/console/users/new")
+	want(t, page, http.StatusOK, `action="/console/users/new"`, `name="upn"`, `name="password"`)
+	const newPW = "a brand new long password"
+	r := e.post(b, "/console/users/new", url.Values{"csrf": {e.csrfIn(page.body)},
+		"upn": {"grace@gatehouse.example"}, "displayName": {" Grace Hopper "}, "givenName": {"Grace"},
+		"surname": {"Hopper"}, "jobTitle": {"Rear admiral"}, "department": {"Navy"}, "password": {newPW}})
+	if r.status != http.StatusSeeOther || !strings.HasPrefix(r.location, "/console/users/") ||
+		!strings.HasSuffix(r.location, "?done=created") {
+		t.Fatalf("create: %d to %q\n%s", r.status, r.location, r.body)
+	}
+
+	u, err := e.st.UserByUPN(context.Background(), "grace@gatehouse.example")
+	if err != nil {
+		t.Fatalf("the created user is not in the store: %v", err)
+	}
+	if r.location != "/console/users/"+u.ID+"?done=created" {
+		t.Errorf("redirect to %q, not to the new user %s", r.location, u.ID)
+	}
+	if !u.AccountEnabled || u.DisplayName != "Grace Hopper" || u.GivenName != "Grace" || u.Surname != "Hopper" ||
+		u.JobTitle != "Rear admiral" || u.Department != "Navy" || u.Mail != "grace@gatehouse.example" || u.MailNickname == "" {
+		t.Errorf("stored user %+v", u)
+	}
+	want(t, e.get(b, r.location), http.StatusOK, "The user was created.", "grace@gatehouse.example")
+
+	// The password set in the form is the one that signs the user in.
+	c := e.browser()
+	login := e.get(c, "/login")
+	r = e.post(c, "/login", url.Values{"csrf": {e.csrfIn(login.body)}, "username": {"grace@gatehouse.example"},
+		"password": {newPW}})
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("the new user cannot sign in with the form's password: %d\n%s", r.status, r.body)
+	}
+}
+
+func TestCreateUserRefusesBadForm(t *testing.T) {
+	e := newEnv(t)
+	admin := e.consoleUser("admin@gatehouse.example", console.RoleAdmin)
+	b := e.signIn("admin@gatehouse.example")
+	csrf := e.consoleCSRF(b)
+
+	good := func() url.Values {
+		return url.Values{"csrf": {csrf}, "upn": {"grace@gatehouse.example"}, "displayName": {"Grace Hopper"},
+			"department": {"Navy"}, "password": {"a brand new long password"}}
+	}
+	for _, tc := range []struct {
+		name, field, value string
+		errField, msg      string
+	}{
+		{"upn not alias@domain", "upn", "grace hopper", "upn", `"grace hopper" is not of the form alias@domain.`},
+		{"upn with a space", "upn", "grace hopper@gatehouse.example", "upn", "contains a space"},
+		{"upn taken", "upn", admin.UserPrincipalName, "upn", "Another user already has this user principal name."},
+		{"no display name", "displayName", "  ", "displayName", "DisplayName is required and cannot be empty."},
+		{"no password", "password", "", "password", "Enter a password for the user."},
+		{"short password", "password", "too short", "password", "The password must be at least 12 characters long."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := e.in(t)
+			n := e.userCount()
+			form := good()
+			form.Set(tc.field, tc.value)
+			r := e.post(b, "/console/users/new", form)
+			// The form comes back with 200, not 4xx: console.go's
+			// formErrorStatus chooses 200 on purpose (a browser logs a 4xx
+			// document as a console error). What matters is that it is
+			// not the 303 of a success.
+			want(t, r, http.StatusOK, "The user was not created: correct the fields marked below.")
+			if got := fieldError(r.body, tc.errField); !strings.Contains(got, tc.msg) {
+				t.Errorf("message next to %s = %q, want it to contain %q", tc.errField, got, tc.msg)
+			}
+			if !strings.Contains(r.body, `aria-describedby="err-`+tc.errField+`"`) {
+				t.Errorf("the %s input is not tied to its message", tc.errField)
+			}
+			// What was typed is kept, except the password.
+			if !strings.Contains(r.body, `value="Navy"`) {
+				t.Error("the form lost the department typed")
+			}
+			if strings.Contains(r.body, "a brand new long password") {
+				t.Error("the page echoes the password")
+			}
+			if e.userCount() != n {
+				t.Fatal("a refused form created a user")
+			}
+		})
+	}
+	if _, err := e.st.UserByUPN(context.Background(), "grace@gatehouse.example"); err == nil {
+		t.Fatal("grace@gatehouse.example exists after refused forms only")
+	}
+}
+
+func TestAdminDisablesAndEnablesUser(t *testing.T) {
+	e := newEnv(t)
+	admin := e.consoleUser("admin@gatehouse.example", console.RoleAdmin)
+	target := e.consoleUser("leaver@gatehouse.example", "")
+	b := e.signIn("admin@gatehouse.example")
+	leaver := e.signIn("leaver@gatehouse.example")
+	csrf := e.consoleCSRF(b)
+
+	r := e.post(b, "/console/users/"+target.ID+"/disable", url.Values{"csrf": {csrf}})
+	wantRedirect(t, r, "/console/users/"+target.ID+"?done=disabled")
+	if e.stored(target.ID).AccountEnabled {
+		t.Fatal("the store shows the user still enabled")
+	}
+	// The console revokes the leaver's sessions itself: checked before the
+	// leaver's browser makes a request (which would revoke it anyway).
+	if s := e.session(leaver); s.Revoked == nil {
+		t.Error("the disabled user's session was not revoked")
+	}
+	want(t, e.get(b, r.location), http.StatusOK, "The user is disabled", `<span class="badge off">disabled</span>`,
+		`action="/console/users/`+target.ID+`/enable"`)
+	if r := e.get(leaver, "/console"); r.status != http.StatusSeeOther || !strings.HasPrefix(r.location, "/login?") {
+		t.Errorf("the disabled user's browser: %d to %q, want a redirect to sign-in", r.status, r.location)
+	}
+
+	wantRedirect(t, e.post(b, "/console/users/"+target.ID+"/enable", url.Values{"csrf": {csrf}}),
+		"/console/users/"+target.ID+"?done=enabled")
+	if !e.stored(target.ID).AccountEnabled {
+		t.Fatal("the store shows the user still disabled after enable")
+	}
+
+	// An admin cannot lock themselves out.
+	r = e.post(b, "/console/users/"+admin.ID+"/disable", url.Values{"csrf": {csrf}})
+	want(t, r, http.StatusOK, "You cannot disable your own account.")
+	if !e.stored(admin.ID).AccountEnabled {
+		t.Fatal("the admin disabled their own account")
+	}
+
+	want(t, e.post(b, "/console/users/no-such-user/disable", url.Values{"csrf": {csrf}}),
+		http.StatusNotFound, "There is no such object.")
+}
+
+func TestAdminAddsAndRemovesGroupMember(t *testing.T) {
+	e := newEnv(t)
+	e.consoleUser("admin@gatehouse.example", console.RoleAdmin)
+	u := e.user("dev@gatehouse.example", false)
+	g := e.group("Developers")
+	b := e.signIn("admin@gatehouse.example")
+	csrf := e.consoleCSRF(b)
+	groupPath := "/console/groups/" + g.ID
+
+	// The UPN is matched case-insensitively, as at sign-in.
+	r := e.post(b, groupPath+"/members/add", url.Values{"csrf": {csrf}, "member": {" Dev@Gatehouse.example "}})
+	wantRedirect(t, r, groupPath+"?done=group-added")
+	if got := e.members(g.ID); !slices.Equal(got, []string{u.ID}) {
+		t.Fatalf("members after add = %v, want [%s]", got, u.ID)
+	}
+	if of, err := e.st.MemberOf(context.Background(), u.ID); err != nil || !slices.Contains(of, g.ID) {
+		t.Fatalf("MemberOf(user) = %v, %v", of, err)
+	}
+	want(t, e.get(b, r.location), http.StatusOK, "Added to the group.", u.UserPrincipalName)
+
+	// Refused additions say why next to the field and change nothing.
+	for _, tc := range []struct{ member, msg string }{
+		{u.UserPrincipalName, "This is already a member of the group."},
+		{"nobody@gatehouse.example", "No user has this user principal name and no group has this name."},
+		{"", "Enter a user principal name or a group name."},
+	} {
+		r := e.post(b, groupPath+"/members/add", url.Values{"csrf": {csrf}, "member": {tc.member}})
+		want(t, r, http.StatusOK, "No member was added")
+		if got := fieldError(r.body, "member"); got != tc.msg {
+			t.Errorf("member %q: message %q, want %q", tc.member, got, tc.msg)
+		}
+		if got := e.members(g.ID); !slices.Equal(got, []string{u.ID}) {
+			t.Fatalf("members after refused add of %q = %v", tc.member, got)
+		}
+	}
+
+	r = e.post(b, groupPath+"/members/remove", url.Values{"csrf": {csrf}, "member": {u.ID}})
+	wantRedirect(t, r, groupPath+"?done=group-remove")
+	if got := e.members(g.ID); len(got) != 0 {
+		t.Fatalf("members after remove = %v, want none", got)
+	}
+	want(t, e.get(b, r.location), http.StatusOK, "Removed from the group.", "No members.")
+}
+
+func TestPasswordResetEndsTheUsersSessions(t *testing.T) {
+	e := newEnv(t)
+	e.consoleUser("admin@gatehouse.example", console.RoleAdmin)
+	target := e.consoleUser("mover@gatehouse.example", "")
+	b := e.signIn("admin@gatehouse.example")
+	victim := e.signIn("mover@gatehouse.example")
+	csrf := e.consoleCSRF(b)
+
+	// A password the policy refuses changes nothing, sessions included.
+	want(t, e.post(b, "/console/users/"+target.ID+"/password", url.Values{"csrf": {csrf}, "newPassword": {"short"}}),
+		http.StatusOK)
+	if s := e.session(victim); s.Revoked != nil {
+		t.Fatal("a refused reset revoked the session")
+	}
+	r := e.post(b, "/console/users/"+target.ID+"/password", url.Values{"csrf": {csrf}, "newPassword": {"a fresh long passphrase 42"}})
+	wantRedirect(t, r, "/console/users/"+target.ID+"?done=password")
+	if s := e.session(victim); s.Revoked == nil {
+		t.Error("the user's session survived the password reset")
+	}
+}
+
+func TestAddingUnknownUserToGroupIsNotFound(t *testing.T) {
+	e := newEnv(t)
+	e.consoleUser("admin@gatehouse.example", console.RoleAdmin)
+	g := e.group("Developers")
+	b := e.signIn("admin@gatehouse.example")
+	csrf := e.consoleCSRF(b)
+	want(t, e.post(b, "/console/users/no-such-user/groups/add", url.Values{"csrf": {csrf}, "group": {g.ID}}),
+		http.StatusNotFound, "There is no such object.")
+	if got := e.members(g.ID); len(got) != 0 {
+		t.Fatalf("members = %v, want none", got)
+	}
+}
