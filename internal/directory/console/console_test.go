@@ -320,6 +320,28 @@ func TestAnonymousVisitorIsSentToSignIn(t *testing.T) {
 	if !e.stored(target.ID).AccountEnabled {
 		t.Fatal("an anonymous POST disabled the user")
 	}
+	// Sign-in brings it back to the page the form was on, not to the
+	// form's action (POST only); a foreign Referer is not followed.
+	for referer, wantLoc := range map[string]string{
+		e.srv.URL + "/console/users/" + target.ID: "/login?return=%2Fconsole%2Fusers%2F" + target.ID,
+		"https://evil.example/console/users":      "/login?return=%2Fmyapps",
+		"":                                        "/login?return=%2Fmyapps",
+	} {
+		req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/console/users/"+target.ID+"/disable",
+			strings.NewReader("csrf=x"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if referer != "" {
+			req.Header.Set("Referer", referer)
+		}
+		resp, err := b.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc != wantLoc {
+			t.Errorf("Referer %q: %d to %q, want %q", referer, resp.StatusCode, loc, wantLoc)
+		}
+	}
 }
 
 func TestSignedInUserWithoutConsoleRoleIsRefused(t *testing.T) {

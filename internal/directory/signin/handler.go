@@ -207,6 +207,21 @@ func SafeReturn(p, def string) string {
 	return p
 }
 
+// returnTo is where sign-in should bring the browser back to: the page
+// asked for, or, for a form posted after the session ended, the page the
+// form was on (a GET of the form's action would not answer). Only a
+// same-host Referer counts; otherwise it is "" and sign-in goes home.
+func returnTo(r *http.Request) string {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return r.URL.RequestURI()
+	}
+	ref, err := url.Parse(r.Referer())
+	if err != nil || ref.Host != r.Host {
+		return ""
+	}
+	return ref.RequestURI()
+}
+
 func withReturn(path, ret string, extra ...string) string {
 	q := url.Values{}
 	q.Set("return", ret)
@@ -221,7 +236,7 @@ func withReturn(path, ret string, extra ...string) string {
 // the session has no second factor it redirects to the MFA step (or to
 // enrollment for users without TOTP). It returns false when it responded.
 func (h *Handler) RequireLogin(w http.ResponseWriter, r *http.Request, needMFA bool) (*Session, *directory.User, bool) {
-	here := SafeReturn(r.URL.RequestURI(), h.home())
+	here := SafeReturn(returnTo(r), h.home())
 	s, u, err := h.CurrentSession(r)
 	switch {
 	case errors.Is(err, ErrNoSession), errors.Is(err, ErrUserDisabled):
