@@ -24,6 +24,7 @@ import (
 	"github.com/gatehouse-id/gatehouse/internal/directory/samlidp"
 	"github.com/gatehouse-id/gatehouse/internal/directory/signin"
 	"github.com/gatehouse-id/gatehouse/internal/governance"
+	"github.com/gatehouse-id/gatehouse/internal/governance/myaccess"
 	"github.com/gatehouse-id/gatehouse/internal/governance/pimapi"
 	"github.com/gatehouse-id/gatehouse/internal/governance/reviewapi"
 	"github.com/gatehouse-id/gatehouse/internal/governance/reviews"
@@ -149,6 +150,8 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (*instance,
 		// provisioning pushes at once; the scheduler ends them to the second.
 		in.governance = &governance.Service{Store: governancedb.New(db), Dir: in.dirStore, Logger: log}
 		(&pimapi.Handler{Service: in.governance, Tokens: in.dirStore, SignIn: in.signin, Logger: log}).Mount(mux)
+		// My access: users activate, deactivate and approve in the browser.
+		(&myaccess.Handler{Service: in.governance, Dir: in.dirStore, SignIn: in.signin, Logger: log}).Mount(mux)
 		// Access reviews: denials are removed at the end and provisioning
 		// carries the removal to the targets.
 		rs := reviewsdb.New(db)

@@ -170,6 +170,35 @@ func (s *Service) ancestors(ctx context.Context, id string) ([]string, error) {
 // groupID: one naming the user is preferred, then one naming the nearest
 // group that contains the user, the oldest first. ErrNotEligible when none.
 func (s *Service) EligibilityFor(ctx context.Context, groupID, userID string) (*Eligibility, error) {
+	best, err := s.eligible(ctx, groupID, userID)
+	if err != nil {
+		return nil, err
+	}
+	if best[groupID] == nil {
+		return nil, fmt.Errorf("user %s for group %s: %w", userID, groupID, ErrNotEligible)
+	}
+	return best[groupID], nil
+}
+
+// EligibilitiesOf lists the groups userID may activate, each with the
+// eligibility EligibilityFor would use, ordered by group id.
+func (s *Service) EligibilitiesOf(ctx context.Context, userID string) ([]*Eligibility, error) {
+	best, err := s.eligible(ctx, "", userID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Eligibility, 0, len(best))
+	for _, e := range best {
+		out = append(out, e)
+	}
+	slices.SortFunc(out, func(a, b *Eligibility) int { return strings.Compare(a.GroupID, b.GroupID) })
+	return out, nil
+}
+
+// eligible chooses, per group (only groupID unless it is ""), the live
+// eligibility of userID that ranks first: one naming the user, then the
+// nearest containing group, then the oldest.
+func (s *Service) eligible(ctx context.Context, groupID, userID string) (map[string]*Eligibility, error) {
 	now := s.now()
 	anc, err := s.ancestors(ctx, userID)
 	if err != nil {
@@ -181,17 +210,15 @@ func (s *Service) EligibilityFor(ctx context.Context, groupID, userID string) (*
 		return nil, err
 	}
 	rank := func(e *Eligibility) int { return slices.Index(principals, e.PrincipalID) }
-	var best *Eligibility
+	best := map[string]*Eligibility{}
 	for _, e := range els {
 		if !e.Live(now) || rank(e) < 0 {
 			continue
 		}
-		if best == nil || rank(e) < rank(best) || rank(e) == rank(best) && e.Created.Before(best.Created) {
-			best = e
+		b := best[e.GroupID]
+		if b == nil || rank(e) < rank(b) || rank(e) == rank(b) && e.Created.Before(b.Created) {
+			best[e.GroupID] = e
 		}
-	}
-	if best == nil {
-		return nil, fmt.Errorf("user %s for group %s: %w", userID, groupID, ErrNotEligible)
 	}
 	return best, nil
 }

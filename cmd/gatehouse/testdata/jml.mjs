@@ -134,6 +134,12 @@ async function main() {
   await signIn(u, demo.myapps_url, upn, pw);
   if (new URL(u.url()).pathname !== '/myapps') fail(`joiner landed on ${u.url()}`);
   await snap(u, 'joiner-myapps');
+  // My access (just-in-time groups) is linked from My Apps and loads
+  // without browser errors; the joiner is eligible for nothing yet.
+  watch(u);
+  await Promise.all([u.waitForURL((url) => url.pathname === '/myaccess'), u.click('a:has-text("My access")')]);
+  await expectText(u, 'main', /You are not eligible for any group/);
+  await snap(u, 'joiner-myaccess');
   await poll(u, 'joiner sees AWSDemo with DeveloperReadOnly', async () => {
     await u.goto(demo.myapps_url);
     await Promise.all([u.waitForURL((url) => url.pathname === '/start' || url.pathname.includes('acs') || url.pathname.includes('saml'), { timeout: 5000 }),

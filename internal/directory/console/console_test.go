@@ -4,15 +4,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"html"
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -21,6 +18,7 @@ import (
 	"github.com/gatehouse-id/gatehouse/internal/directory"
 	"github.com/gatehouse-id/gatehouse/internal/directory/console"
 	"github.com/gatehouse-id/gatehouse/internal/directory/signin"
+	"github.com/gatehouse-id/gatehouse/internal/directory/signin/signintest"
 	"github.com/gatehouse-id/gatehouse/internal/secret"
 	"github.com/gatehouse-id/gatehouse/internal/store"
 	"github.com/gatehouse-id/gatehouse/internal/store/directorydb"
@@ -164,76 +162,34 @@ func (e *env) members(groupID string) []string {
 	return ids
 }
 
-// --- HTTP ---
+// --- HTTP (through signintest, as a browser) ---
 
-// browser has its own cookie jar and does not follow redirects, so that
-// each test sees the 303s (and where they go) itself.
-func (e *env) browser() *http.Client {
-	jar, _ := cookiejar.New(nil)
-	return &http.Client{Jar: jar, Timeout: 30 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-}
+type response = signintest.Response
 
-type response struct {
-	status   int
-	location string
-	body     string
-}
+func (e *env) browser() *http.Client { return signintest.Browser() }
 
 func (e *env) do(c *http.Client, req *http.Request) response {
 	e.t.Helper()
-	resp, err := c.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return response{status: resp.StatusCode, location: resp.Header.Get("Location"), body: string(b)}
+	return signintest.Do(e.t, c, req)
 }
 
 func (e *env) get(c *http.Client, path string) response {
 	e.t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, e.srv.URL+path, nil)
-	return e.do(c, req)
+	return signintest.Get(e.t, c, e.srv.URL+path)
 }
 
 func (e *env) post(c *http.Client, path string, form url.Values) response {
 	e.t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+path, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return e.do(c, req)
+	return signintest.Post(e.t, c, e.srv.URL+path, form)
 }
 
-var csrfRe = regexp.MustCompile(`name="csrf" value="([^"]*)"`)
-
-// csrfIn is the first CSRF token of a page's forms.
-func (e *env) csrfIn(body string) string {
-	e.t.Helper()
-	m := csrfRe.FindStringSubmatch(body)
-	if m == nil {
-		e.t.Fatalf("no CSRF field in page:\n%s", body)
-	}
-	return html.UnescapeString(m[1])
-}
+func (e *env) csrfIn(body string) string { e.t.Helper(); return signintest.CSRFIn(e.t, body) }
 
 // signIn signs upn in through the password form, as a browser does, and
 // returns the browser holding the session cookie.
 func (e *env) signIn(upn string) *http.Client {
 	e.t.Helper()
-	c := e.browser()
-	page := e.get(c, "/login?return=%2Fconsole")
-	if page.status != http.StatusOK {
-		e.t.Fatalf("GET /login: %d %s", page.status, page.body)
-	}
-	r := e.post(c, "/login", url.Values{"csrf": {e.csrfIn(page.body)}, "return": {"/console"},
-		"username": {upn}, "password": {password}})
-	if r.status != http.StatusSeeOther || r.location != "/console" {
-		e.t.Fatalf("sign-in of %s: %d to %q\n%s", upn, r.status, r.location, r.body)
-	}
-	return c
+	return signintest.SignIn(e.t, e.srv.URL, upn, password, "/console")
 }
 
 // cookie is the value of the browser's cookie name on the test server.
@@ -267,39 +223,14 @@ func (e *env) consoleCSRF(c *http.Client) string {
 	e.t.Helper()
 	r := e.get(c, "/console")
 	want(e.t, r, http.StatusOK, "Overview")
-	return e.csrfIn(r.body)
+	return e.csrfIn(r.Body)
 }
 
-// want fails unless r has the status and its body contains every part.
-func want(t *testing.T, r response, status int, parts ...string) {
-	t.Helper()
-	if r.status != status {
-		t.Fatalf("status %d (Location %q), want %d; body:\n%s", r.status, r.location, status, r.body)
-	}
-	for _, p := range parts {
-		if !strings.Contains(r.body, p) {
-			t.Fatalf("body lacks %q:\n%s", p, r.body)
-		}
-	}
-}
-
-// wantRedirect fails unless r is a 303 to location.
-func wantRedirect(t *testing.T, r response, location string) {
-	t.Helper()
-	if r.status != http.StatusSeeOther || r.location != location {
-		t.Fatalf("got %d to %q, want 303 to %q; body:\n%s", r.status, r.location, location, r.body)
-	}
-}
-
-// fieldError is the message shown next to a form field, "" for none.
-func fieldError(body, field string) string {
-	re := regexp.MustCompile(`<p class="field-error" id="err-` + regexp.QuoteMeta(field) + `">([^<]*)</p>`)
-	m := re.FindStringSubmatch(body)
-	if m == nil {
-		return ""
-	}
-	return html.UnescapeString(m[1])
-}
+var (
+	want         = signintest.Want
+	wantRedirect = signintest.WantRedirect
+	fieldError   = signintest.FieldError
+)
 
 // --- tests ---
 
@@ -314,8 +245,8 @@ func TestAnonymousVisitorIsSentToSignIn(t *testing.T) {
 
 	// A change without a session goes to sign-in too, and changes nothing.
 	r := e.post(b, "/console/users/"+target.ID+"/disable", url.Values{"csrf": {"x"}})
-	if r.status != http.StatusSeeOther || !strings.HasPrefix(r.location, "/login?") {
-		t.Fatalf("anonymous POST: %d to %q", r.status, r.location)
+	if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Location, "/login?") {
+		t.Fatalf("anonymous POST: %d to %q", r.Status, r.Location)
 	}
 	if !e.stored(target.ID).AccountEnabled {
 		t.Fatal("an anonymous POST disabled the user")
@@ -353,8 +284,8 @@ func TestSignedInUserWithoutConsoleRoleIsRefused(t *testing.T) {
 	for _, p := range []string{"/console", "/console/users", "/console/groups", "/console/users/" + target.ID} {
 		r := e.get(b, p)
 		want(t, r, http.StatusForbidden, msgNoAccess)
-		if strings.Contains(r.body, target.UserPrincipalName) {
-			t.Fatalf("%s: the refusal shows directory data:\n%s", p, r.body)
+		if strings.Contains(r.Body, target.UserPrincipalName) {
+			t.Fatalf("%s: the refusal shows directory data:\n%s", p, r.Body)
 		}
 	}
 
@@ -380,15 +311,15 @@ func TestReadOnlyRoleCanViewButNotChange(t *testing.T) {
 
 	r := e.get(b, "/console/users")
 	want(t, r, http.StatusOK, target.UserPrincipalName, `<span class="badge">read-only</span>`)
-	if strings.Contains(r.body, `href="/console/users/new"`) {
+	if strings.Contains(r.Body, `href="/console/users/new"`) {
 		t.Error("the users page offers a read-only admin the New user link")
 	}
 	r = e.get(b, "/console/users/"+target.ID)
 	want(t, r, http.StatusOK, target.UserPrincipalName)
-	if strings.Contains(r.body, "/disable") {
+	if strings.Contains(r.Body, "/disable") {
 		t.Error("the user page offers a read-only admin the disable form")
 	}
-	csrf := e.csrfIn(r.body) // a good token: the refusal is about the role
+	csrf := e.csrfIn(r.Body) // a good token: the refusal is about the role
 	before := e.stored(target.ID)
 
 	r = e.post(b, "/console/users/"+target.ID+"/disable", url.Values{"csrf": {csrf}})
@@ -448,34 +379,34 @@ func TestAdminCreatesUser(t *testing.T) {
 	page := e.get(b, "/console/users/new")
 	want(t, page, http.StatusOK, `action="/console/users/new"`, `name="upn"`, `name="password"`)
 	const newPW = "a brand new long password"
-	r := e.post(b, "/console/users/new", url.Values{"csrf": {e.csrfIn(page.body)},
+	r := e.post(b, "/console/users/new", url.Values{"csrf": {e.csrfIn(page.Body)},
 		"upn": {"grace@gatehouse.example"}, "displayName": {" Grace Hopper "}, "givenName": {"Grace"},
 		"surname": {"Hopper"}, "jobTitle": {"Rear admiral"}, "department": {"Navy"}, "password": {newPW}})
-	if r.status != http.StatusSeeOther || !strings.HasPrefix(r.location, "/console/users/") ||
-		!strings.HasSuffix(r.location, "?done=created") {
-		t.Fatalf("create: %d to %q\n%s", r.status, r.location, r.body)
+	if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Location, "/console/users/") ||
+		!strings.HasSuffix(r.Location, "?done=created") {
+		t.Fatalf("create: %d to %q\n%s", r.Status, r.Location, r.Body)
 	}
 
 	u, err := e.st.UserByUPN(context.Background(), "grace@gatehouse.example")
 	if err != nil {
 		t.Fatalf("the created user is not in the store: %v", err)
 	}
-	if r.location != "/console/users/"+u.ID+"?done=created" {
-		t.Errorf("redirect to %q, not to the new user %s", r.location, u.ID)
+	if r.Location != "/console/users/"+u.ID+"?done=created" {
+		t.Errorf("redirect to %q, not to the new user %s", r.Location, u.ID)
 	}
 	if !u.AccountEnabled || u.DisplayName != "Grace Hopper" || u.GivenName != "Grace" || u.Surname != "Hopper" ||
 		u.JobTitle != "Rear admiral" || u.Department != "Navy" || u.Mail != "grace@gatehouse.example" || u.MailNickname == "" {
 		t.Errorf("stored user %+v", u)
 	}
-	want(t, e.get(b, r.location), http.StatusOK, "The user was created.", "grace@gatehouse.example")
+	want(t, e.get(b, r.Location), http.StatusOK, "The user was created.", "grace@gatehouse.example")
 
 	// The password set in the form is the one that signs the user in.
 	c := e.browser()
 	login := e.get(c, "/login")
-	r = e.post(c, "/login", url.Values{"csrf": {e.csrfIn(login.body)}, "username": {"grace@gatehouse.example"},
+	r = e.post(c, "/login", url.Values{"csrf": {e.csrfIn(login.Body)}, "username": {"grace@gatehouse.example"},
 		"password": {newPW}})
-	if r.status != http.StatusSeeOther {
-		t.Fatalf("the new user cannot sign in with the form's password: %d\n%s", r.status, r.body)
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("the new user cannot sign in with the form's password: %d\n%s", r.Status, r.Body)
 	}
 }
 
@@ -511,17 +442,17 @@ func TestCreateUserRefusesBadForm(t *testing.T) {
 			// document as a console error). What matters is that it is
 			// not the 303 of a success.
 			want(t, r, http.StatusOK, "The user was not created: correct the fields marked below.")
-			if got := fieldError(r.body, tc.errField); !strings.Contains(got, tc.msg) {
+			if got := fieldError(r.Body, tc.errField); !strings.Contains(got, tc.msg) {
 				t.Errorf("message next to %s = %q, want it to contain %q", tc.errField, got, tc.msg)
 			}
-			if !strings.Contains(r.body, `aria-describedby="err-`+tc.errField+`"`) {
+			if !strings.Contains(r.Body, `aria-describedby="err-`+tc.errField+`"`) {
 				t.Errorf("the %s input is not tied to its message", tc.errField)
 			}
 			// What was typed is kept, except the password.
-			if !strings.Contains(r.body, `value="Navy"`) {
+			if !strings.Contains(r.Body, `value="Navy"`) {
 				t.Error("the form lost the department typed")
 			}
-			if strings.Contains(r.body, "a brand new long password") {
+			if strings.Contains(r.Body, "a brand new long password") {
 				t.Error("the page echoes the password")
 			}
 			if e.userCount() != n {
@@ -552,10 +483,10 @@ func TestAdminDisablesAndEnablesUser(t *testing.T) {
 	if s := e.session(leaver); s.Revoked == nil {
 		t.Error("the disabled user's session was not revoked")
 	}
-	want(t, e.get(b, r.location), http.StatusOK, "The user is disabled", `<span class="badge off">disabled</span>`,
+	want(t, e.get(b, r.Location), http.StatusOK, "The user is disabled", `<span class="badge off">disabled</span>`,
 		`action="/console/users/`+target.ID+`/enable"`)
-	if r := e.get(leaver, "/console"); r.status != http.StatusSeeOther || !strings.HasPrefix(r.location, "/login?") {
-		t.Errorf("the disabled user's browser: %d to %q, want a redirect to sign-in", r.status, r.location)
+	if r := e.get(leaver, "/console"); r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Location, "/login?") {
+		t.Errorf("the disabled user's browser: %d to %q, want a redirect to sign-in", r.Status, r.Location)
 	}
 
 	wantRedirect(t, e.post(b, "/console/users/"+target.ID+"/enable", url.Values{"csrf": {csrf}}),
@@ -593,7 +524,7 @@ func TestAdminAddsAndRemovesGroupMember(t *testing.T) {
 	if of, err := e.st.MemberOf(context.Background(), u.ID); err != nil || !slices.Contains(of, g.ID) {
 		t.Fatalf("MemberOf(user) = %v, %v", of, err)
 	}
-	want(t, e.get(b, r.location), http.StatusOK, "Added to the group.", u.UserPrincipalName)
+	want(t, e.get(b, r.Location), http.StatusOK, "Added to the group.", u.UserPrincipalName)
 
 	// Refused additions say why next to the field and change nothing.
 	for _, tc := range []struct{ member, msg string }{
@@ -603,7 +534,7 @@ func TestAdminAddsAndRemovesGroupMember(t *testing.T) {
 	} {
 		r := e.post(b, groupPath+"/members/add", url.Values{"csrf": {csrf}, "member": {tc.member}})
 		want(t, r, http.StatusOK, "No member was added")
-		if got := fieldError(r.body, "member"); got != tc.msg {
+		if got := fieldError(r.Body, "member"); got != tc.msg {
 			t.Errorf("member %q: message %q, want %q", tc.member, got, tc.msg)
 		}
 		if got := e.members(g.ID); !slices.Equal(got, []string{u.ID}) {
@@ -616,7 +547,7 @@ func TestAdminAddsAndRemovesGroupMember(t *testing.T) {
 	if got := e.members(g.ID); len(got) != 0 {
 		t.Fatalf("members after remove = %v, want none", got)
 	}
-	want(t, e.get(b, r.location), http.StatusOK, "Removed from the group.", "No members.")
+	want(t, e.get(b, r.Location), http.StatusOK, "Removed from the group.", "No members.")
 }
 
 func TestPasswordResetEndsTheUsersSessions(t *testing.T) {

@@ -234,6 +234,7 @@ ul.tiles a:hover,ul.tiles a:focus-visible{outline:3px solid #0f4a85;outline-offs
 {{else}}
 <p>No applications are assigned to you yet.</p>
 {{end}}
+<p><a href="/myaccess">My access</a>: activate the groups you are eligible for, and approve requests.</p>
 {{end}}`))
 	errorTemplate = template.Must(template.Must(template.New("error").Parse(layout)).Parse(`
 {{define "title"}}{{.Title}}{{end}}
