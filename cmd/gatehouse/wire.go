@@ -150,13 +150,15 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (*instance,
 		// provisioning pushes at once; the scheduler ends them to the second.
 		in.governance = &governance.Service{Store: governancedb.New(db), Dir: in.dirStore, Logger: log}
 		(&pimapi.Handler{Service: in.governance, Tokens: in.dirStore, SignIn: in.signin, Logger: log}).Mount(mux)
-		// My access: users activate, deactivate and approve in the browser.
-		(&myaccess.Handler{Service: in.governance, Dir: in.dirStore, SignIn: in.signin, Logger: log}).Mount(mux)
 		// Access reviews: denials are removed at the end and provisioning
 		// carries the removal to the targets.
 		rs := reviewsdb.New(db)
 		in.reviews = &reviews.Service{Store: rs, Dir: in.dirStore, SignIns: rs, Audit: in.audit, Logger: log}
 		(&reviewapi.Handler{Service: in.reviews, Tokens: in.dirStore, SignIn: in.signin, Logger: log}).Mount(mux)
+		// My access: users activate, deactivate, approve and review in the
+		// browser.
+		(&myaccess.Handler{Service: in.governance, Reviews: in.reviews, Dir: in.dirStore, SignIn: in.signin,
+			Logger: log}).Mount(mux)
 		// The directory console (/console): directory admins sign in like
 		// everyone else; their console role decides what they may do.
 		(&console.Handler{Store: in.dirStore, Credentials: in.dirStore, Roles: in.dirStore, MFA: in.dirStore,

@@ -12,8 +12,12 @@ import (
 	"github.com/gatehouse-id/gatehouse/internal/directory"
 	"github.com/gatehouse-id/gatehouse/internal/directory/signin"
 	"github.com/gatehouse-id/gatehouse/internal/governance"
+	"github.com/gatehouse-id/gatehouse/internal/governance/reviews"
 	"github.com/gatehouse-id/gatehouse/internal/web"
 )
+
+// msgInternal is shown when the server failed; the log has the cause.
+const msgInternal = "Something went wrong. Try again; if it persists, tell your administrator."
 
 // Path is where the page is served.
 const Path = "/myaccess"
@@ -24,6 +28,8 @@ const maxFormBytes = 16 << 10
 // Handler serves the page. Its fields are its dependencies.
 type Handler struct {
 	Service *governance.Service
+	// Reviews, when set, adds the access reviews the user is to decide.
+	Reviews *reviews.Service
 	Dir     directory.Store
 	SignIn  *signin.Handler
 	Logger  *slog.Logger
@@ -33,7 +39,7 @@ type Handler struct {
 // Mount registers the routes.
 func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+Path, h.page)
-	for _, a := range []string{"activate", "deactivate", "cancel", "approve", "deny"} {
+	for _, a := range []string{"activate", "deactivate", "cancel", "approve", "deny", "review"} {
 		mux.HandleFunc("POST "+Path+"/"+a, h.post)
 	}
 }
@@ -75,6 +81,10 @@ type data struct {
 	Eligible  []eligibleRow
 	Mine      []requestRow
 	ToApprove []requestRow
+	Reviews   []reviewRow
+	// DecisionLabels label the review decisions (sorted by value when
+	// ranged over: Approve, Deny, DontKnow).
+	DecisionLabels map[string]string
 }
 
 var pages = web.Templates(map[string]string{"myaccess": tmpl})
@@ -86,6 +96,7 @@ var flashes = map[string]string{
 	"canceled":    "The request is canceled.",
 	"approved":    "Approved: the requester is a member of the group now.",
 	"denied":      "Denied.",
+	"reviewed":    "Your review decision is recorded.",
 }
 
 func (h *Handler) page(w http.ResponseWriter, r *http.Request) {
@@ -147,7 +158,8 @@ func (h *Handler) load(r *http.Request, u *directory.User) (*data, error) {
 			return x.DisplayName + " (" + x.UserPrincipalName + ")", nil
 		}, id)
 	}
-	d := &data{}
+	d := &data{DecisionLabels: map[string]string{string(reviews.Approve): "Approve", string(reviews.Deny): "Deny",
+		string(reviews.DontKnow): "Don't know"}}
 	els, err := h.Service.EligibilitiesOf(ctx, u.ID)
 	if err != nil {
 		return nil, err
@@ -202,6 +214,9 @@ func (h *Handler) load(r *http.Request, u *directory.User) (*data, error) {
 			d.ToApprove = append(d.ToApprove, view(q))
 		}
 	}
+	if d.Reviews, err = h.reviewItems(ctx, u); err != nil {
+		return nil, err
+	}
 	return d, nil
 }
 
@@ -233,6 +248,9 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 	switch action {
 	case "activate":
 		h.activate(w, r, s, u)
+		return
+	case "review":
+		h.review(w, r, s, u)
 		return
 	case "deactivate":
 		_, err = h.Service.Deactivate(ctx, r.PostFormValue("group"), u.ID)
@@ -330,5 +348,5 @@ func message(err error) string {
 	case errors.Is(err, governance.ErrState):
 		return "The request was already decided, canceled or ended."
 	}
-	return "Something went wrong. Try again; if it persists, tell your administrator."
+	return msgInternal
 }

@@ -18,10 +18,12 @@ import (
 	st "github.com/gatehouse-id/gatehouse/internal/directory/signin/signintest"
 	"github.com/gatehouse-id/gatehouse/internal/governance"
 	"github.com/gatehouse-id/gatehouse/internal/governance/myaccess"
+	"github.com/gatehouse-id/gatehouse/internal/governance/reviews"
 	"github.com/gatehouse-id/gatehouse/internal/secret"
 	"github.com/gatehouse-id/gatehouse/internal/store"
 	"github.com/gatehouse-id/gatehouse/internal/store/directorydb"
 	"github.com/gatehouse-id/gatehouse/internal/store/governancedb"
+	"github.com/gatehouse-id/gatehouse/internal/store/reviewsdb"
 )
 
 const password = "correct horse battery staple"
@@ -32,6 +34,7 @@ type env struct {
 	t   *testing.T
 	dir *directorydb.Store
 	svc *governance.Service
+	rev *reviews.Service
 	url string
 	ids map[string]string // user principal name or group name -> id
 }
@@ -50,10 +53,12 @@ func newEnv(t *testing.T) *env {
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	e := &env{t: t, dir: directorydb.New(db), ids: map[string]string{}}
 	e.svc = &governance.Service{Store: governancedb.New(db), Dir: e.dir, Logger: quiet}
+	rs := reviewsdb.New(db)
+	e.rev = &reviews.Service{Store: rs, Dir: e.dir, SignIns: rs, Logger: quiet}
 	sh := &signin.Handler{Store: e.dir, Box: box, Logger: quiet, Home: "/myapps"}
 	mux := http.NewServeMux()
 	sh.Mount(mux)
-	(&myaccess.Handler{Service: e.svc, Dir: e.dir, SignIn: sh, Logger: quiet}).Mount(mux)
+	(&myaccess.Handler{Service: e.svc, Reviews: e.rev, Dir: e.dir, SignIn: sh, Logger: quiet}).Mount(mux)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	e.url = srv.URL
@@ -246,4 +251,69 @@ func TestCancelPendingRequest(t *testing.T) {
 func TestAnonymousIsSentToSignIn(t *testing.T) {
 	e := newEnv(t)
 	st.WantRedirect(t, st.Get(t, st.Browser(), e.url+myaccess.Path), "/login?return=%2Fmyaccess")
+}
+
+func TestReviewerDecides(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	// ann and ben are in Ops; cat reviews the membership.
+	for _, upn := range []string{"ann@example.test", "ben@example.test"} {
+		if err := e.dir.AddMember(ctx, e.ids["Ops"], e.ids[upn], time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := &reviews.Campaign{Name: "Ops quarterly", GroupID: e.ids["Ops"], Reviewers: reviews.ReviewersNamed,
+		ReviewerIDs: []string{e.ids["cat@example.test"]}, Start: time.Now(), Duration: 72 * time.Hour}
+	if err := e.rev.CreateCampaign(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	ins, err := e.rev.Instances(ctx, c.ID)
+	if err != nil || len(ins) != 1 {
+		t.Fatalf("instances %v %v", ins, err)
+	}
+	items, err := e.rev.Items(ctx, ins[0].ID, "")
+	if err != nil || len(items) != 2 {
+		t.Fatalf("items %v %v", items, err)
+	}
+	item := map[string]string{}
+	for _, it := range items {
+		item[it.UPN] = it.ID
+	}
+
+	// ann is no reviewer: she sees no review and cannot decide.
+	ann, r, annCSRF := e.page("ann@example.test")
+	if strings.Contains(r.Body, "Access reviews for you") {
+		t.Fatal("a non-reviewer is shown the review")
+	}
+	st.Want(t, st.Post(t, ann, e.url+"/myaccess/review", url.Values{"csrf": {annCSRF}, "item": {item["ann@example.test"]},
+		"decision": {"Approve"}}), http.StatusForbidden, "You are not a reviewer of this item.")
+
+	cat, r, csrf := e.page("cat@example.test")
+	st.Want(t, r, http.StatusOK, "Access reviews for you", "ann@example.test · Ops quarterly", "ben@example.test · Ops quarterly",
+		"last sign-in never")
+	// A denial without a reason is refused next to the reason field.
+	benItem := item["ben@example.test"]
+	r = st.Post(t, cat, e.url+"/myaccess/review", url.Values{"csrf": {csrf}, "item": {benItem}, "decision": {"Deny"}})
+	st.Want(t, r, http.StatusOK, "The decision was not recorded")
+	if got := st.FieldError(r.Body, benItem+"-reason"); got != "Say why access should be removed." {
+		t.Errorf("reason message %q", got)
+	}
+	// No decision chosen: refused.
+	st.Want(t, st.Post(t, cat, e.url+"/myaccess/review", url.Values{"csrf": {csrf}, "item": {benItem}}),
+		http.StatusBadRequest, "Choose Approve, Deny or Don&#39;t know.")
+	if it, _ := e.rev.Item(ctx, benItem); it.Decision != reviews.NotReviewed {
+		t.Fatalf("a refused decision was recorded: %s", it.Decision)
+	}
+	st.WantRedirect(t, st.Post(t, cat, e.url+"/myaccess/review", url.Values{"csrf": {csrf}, "item": {benItem},
+		"decision": {"Deny"}, "reason": {"moved to finance"}}), "/myaccess?done=reviewed#reviews")
+	st.WantRedirect(t, st.Post(t, cat, e.url+"/myaccess/review", url.Values{"csrf": {csrf}, "item": {item["ann@example.test"]},
+		"decision": {"Approve"}}), "/myaccess?done=reviewed#reviews")
+	for upn, want := range map[string]reviews.Decision{"ben@example.test": reviews.Deny, "ann@example.test": reviews.Approve} {
+		it, err := e.rev.Item(ctx, item[upn])
+		if err != nil || it.Decision != want || it.ReviewedBy != e.ids["cat@example.test"] {
+			t.Errorf("%s: %+v %v, want %s by cat", upn, it, err, want)
+		}
+	}
+	st.Want(t, st.Get(t, cat, e.url+myaccess.Path), http.StatusOK, "your decision: <strong>Deny</strong>",
+		`value="moved to finance"`)
 }

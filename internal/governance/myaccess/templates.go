@@ -44,4 +44,19 @@ const tmpl = `{{define "content"}}{{$p := .}}{{$d := .Data}}
 <button type="submit" formaction="/myaccess/deny" class="danger">Deny</button>
 </form>{{end}}
 </section>{{end}}
+{{if $d.Reviews}}<section class="card" id="reviews" aria-labelledby="h-rev"><h2 id="h-rev">Access reviews for you</h2>
+<p class="muted">Does each person still need this access? Denied access is removed when the review ends.</p>
+{{range $d.Reviews}}{{$i := .ID}}{{$re := index $p.Errors (print $i ":reason")}}{{$dv := index $p.Form (print $i ":decision")}}
+<form method="post" action="/myaccess/review" class="review" novalidate aria-labelledby="h-i-{{$i}}">{{template "csrf" $p}}<input type="hidden" name="item" value="{{$i}}">
+<h3 id="h-i-{{$i}}">{{.Subject}} · {{.Campaign}}</h3>
+<p>Recommendation: <strong>{{.Recommendation}}</strong> · last sign-in {{.LastSignIn}} · decide by {{.Due}}{{if ne .Decision "NotReviewed"}} · your decision: <strong>{{.Decision}}</strong>{{end}}</p>
+<fieldset class="checks"><legend>Decision</legend>
+{{range $v, $l := $.Data.DecisionLabels}}<label><input type="radio" name="decision" value="{{$v}}"{{if eq $v $dv}} checked{{end}}> {{$l}}</label> {{end}}
+</fieldset>
+<div class="field"><label for="f-{{$i}}-reason">Reason (needed to deny)</label>
+<input type="text" id="f-{{$i}}-reason" name="reason" maxlength="500" value="{{.Reason}}"{{if $re}} aria-invalid="true" aria-describedby="err-{{$i}}-reason"{{end}}>
+{{if $re}}<p class="field-error" id="err-{{$i}}-reason">{{$re}}</p>{{end}}</div>
+<button type="submit">Record decision</button>
+</form>{{end}}
+</section>{{end}}
 {{end}}`
