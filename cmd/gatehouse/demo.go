@@ -188,6 +188,9 @@ func seedDemo(ctx context.Context, in *instance, path string) (*demoFile, error)
 		return nil, err
 	}
 	d.InstanceARN, d.IdentityStoreID = "arn:aws:sso:::instance/"+inst.InstanceID, inst.IdentityStoreID
+	if err := seedEligibility(ctx, in, d.Users[0].Username); err != nil {
+		return nil, err
+	}
 	if d.Admin, err = seedConsoleAdmins(ctx, in.dirStore, d.DirectoryURL); err != nil {
 		return nil, err
 	}
@@ -244,5 +247,8 @@ func consoleTour(d *demoFile) string {
 	if c := d.Admin.Center; c != nil {
 		out += fmt.Sprintf("     and the center at %s (same account, signed in through SAML)\n", c.URL)
 	}
+	out += fmt.Sprintf("  6. Just-in-time access: as %s, open %s/myaccess and activate %s\n"+
+		"     with a justification; the access portal offers DeveloperAdmin within a second, until it ends.\n",
+		d.Users[0].Username, d.DirectoryURL, demoJITGroup)
 	return out
 }

@@ -59,13 +59,24 @@ func TestJustInTimeAccess(t *testing.T) {
 	uid, gid := users.Value[0].ID, groups.Value[0].ID
 	pim := d.DirectoryURL + "/v1.0/identityGovernance/privilegedAccess/group"
 
-	st := call(t, "POST", pim+"/eligibilityScheduleRequests", d.GraphToken, map[string]any{
+	// The demo made the user eligible (justification required); making
+	// them eligible again is refused as Entra refuses it.
+	var els struct {
+		Value []struct {
+			ActivationPolicy struct{ RequireJustification bool } `json:"activationPolicy"`
+		}
+	}
+	filter := url.QueryEscape("principalId eq '" + uid + "' and groupId eq '" + gid + "'")
+	if st := call(t, "GET", pim+"/eligibilityScheduleRequests?$filter="+filter, d.GraphToken, nil, &els); st != 200 ||
+		len(els.Value) != 1 || !els.Value[0].ActivationPolicy.RequireJustification {
+		t.Fatalf("the demo's eligibility: %d %+v", st, els)
+	}
+	var refusal struct{ Error struct{ Code string } }
+	if st := call(t, "POST", pim+"/eligibilityScheduleRequests", d.GraphToken, map[string]any{
 		"accessId": "member", "principalId": uid, "groupId": gid, "action": "adminAssign",
-		"scheduleInfo":     map[string]any{"expiration": map[string]any{"type": "afterDuration", "duration": "PT2H"}},
-		"activationPolicy": map[string]any{"requireJustification": true},
-	}, nil)
-	if st != 201 {
-		t.Fatalf("make eligible: %d", st)
+		"scheduleInfo": map[string]any{"expiration": map[string]any{"type": "afterDuration", "duration": "PT2H"}},
+	}, &refusal); st != 400 || refusal.Error.Code != "RoleAssignmentExists" {
+		t.Fatalf("a second eligibility: %d %+v, want 400 RoleAssignmentExists", st, refusal)
 	}
 
 	b := signInToPortal(t, d, u)

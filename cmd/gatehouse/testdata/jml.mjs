@@ -201,7 +201,30 @@ async function main() {
   if (res.status() !== 403) fail(`read-only POST: HTTP ${res.status()}, want 403`);
   await snap(r, 'read-only');
 
-  const bad = consoleErrors.filter((e) => e.includes('/console'));
+  // 8. Just in time: the demo user activates AWS-Developers-Admin at My
+  // access (a justification is required) and the portal offers
+  // DeveloperAdmin; deactivating takes it away again.
+  const j = await browser('jit');
+  watch(j);
+  const demoUser = demo.users[0];
+  await signIn(j, demo.myapps_url.replace('/myapps', '/myaccess'), demoUser.username, demoUser.password);
+  if (new URL(j.url()).pathname !== '/myaccess') fail(`JIT user landed on ${j.url()}`);
+  const jitForm = j.locator('form.activation', { has: j.locator('h3', { hasText: 'AWS-Developers-Admin' }) });
+  await Promise.all([j.waitForLoadState('load'), jitForm.locator('button[type=submit]').click()]);
+  await expectText(j, 'form.activation .field-error', /justification/i);
+  await jitForm.locator('input[name=justification]').fill('INC-7 production outage');
+  await Promise.all([j.waitForURL(/done=activated/), jitForm.locator('button[type=submit]').click()]);
+  await expectText(j, '#mine', /AWS-Developers-Admin\s+Active/);
+  await snap(j, 'jit-activated');
+  await poll(j, 'activated user sees DeveloperAdmin in the portal', async () => { await j.goto(demo.portal_url); },
+    (b) => b.includes('DeveloperAdmin'));
+  await snap(j, 'jit-portal');
+  await j.goto(demo.myapps_url.replace('/myapps', '/myaccess'));
+  await Promise.all([j.waitForURL(/done=deactivated/), j.click('button[aria-label="Deactivate AWS-Developers-Admin"]')]);
+  await poll(j, 'DeveloperAdmin gone after deactivation', async () => { await j.goto(demo.portal_url); },
+    (b) => !b.includes('DeveloperAdmin') && b.includes('DeveloperReadOnly'));
+
+  const bad = consoleErrors.filter((e) => e.includes('/console') || e.includes('/myaccess'));
   if (bad.length) fail('browser console errors on console pages:\n' + bad.join('\n'));
   log('no browser console errors on console pages', consoleErrors.length ? `(elsewhere: ${consoleErrors.join('; ')})` : '');
 }
