@@ -172,6 +172,9 @@ async function main() {
   await expectText(a, '#dashboard', /In sync: \d+/);
   await a.locator('#dash-timeline g.cycle').first().waitFor();
   await snap(a, 'provisioning');
+  await visit(a, base + '/governance');
+  await expectText(a, '#eligibilities', /AWS-Developers-Admin\s+awsdemo@gatehouse\.example/);
+  await snap(a, 'governance');
 
   // 6. Leaver: disabling ends the portal session; signing in is refused.
   await visit(a, userURL);

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gatehouse-id/gatehouse/internal/directory"
 	"github.com/gatehouse-id/gatehouse/internal/directory/signin"
+	"github.com/gatehouse-id/gatehouse/internal/governance"
 	"github.com/gatehouse-id/gatehouse/internal/provisioning"
 	"github.com/gatehouse-id/gatehouse/internal/web"
 )
@@ -44,6 +45,8 @@ type Handler struct {
 	SignIn      *signin.Handler
 	// Engine is the provisioning engine; nil hides provisioning.
 	Engine *provisioning.Engine
+	// Governance is PIM for Groups; nil hides the governance page.
+	Governance *governance.Service
 	Logger *slog.Logger
 	Now    func() time.Time
 }
@@ -77,6 +80,11 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	get("/groups/{id}", h.group)
 	post("/groups/{id}/members/add", h.addMember)
 	post("/groups/{id}/members/remove", h.removeMember)
+	if h.Governance != nil {
+		get("/governance", h.governancePage)
+		post("/governance/eligibilities", h.addEligibility)
+		post("/governance/eligibilities/remove", h.removeEligibility)
+	}
 	get("/apps/{id}/provisioning", h.provisioning)
 	post("/apps/{id}/provisioning/{action}", h.provisioningAction)
 }
@@ -172,6 +180,7 @@ var nav = []web.NavItem{
 	{Label: "Overview", Href: Prefix},
 	{Label: "Users", Href: Prefix + "/users"},
 	{Label: "Groups", Href: Prefix + "/groups"},
+	{Label: "Just-in-time access", Href: Prefix + "/governance"},
 }
 
 // flashes are the fixed messages a redirect after a change may name.
@@ -187,6 +196,8 @@ var flashes = map[string]string{
 	"started":      "Provisioning started.",
 	"stopped":      "Provisioning stopped.",
 	"restarted":    "Provisioning restarted: quarantine and escrows cleared, an initial cycle begins.",
+	"eligible":     "The eligibility was added: the principal can activate the group at My access.",
+	"ineligible":   "The eligibility was removed. Activations already in force run until they end.",
 }
 
 func (h *Handler) page(r *http.Request, a *access, title, current string, data any) *web.Page {

@@ -19,9 +19,11 @@ import (
 	"github.com/gatehouse-id/gatehouse/internal/directory/console"
 	"github.com/gatehouse-id/gatehouse/internal/directory/signin"
 	"github.com/gatehouse-id/gatehouse/internal/directory/signin/signintest"
+	"github.com/gatehouse-id/gatehouse/internal/governance"
 	"github.com/gatehouse-id/gatehouse/internal/secret"
 	"github.com/gatehouse-id/gatehouse/internal/store"
 	"github.com/gatehouse-id/gatehouse/internal/store/directorydb"
+	"github.com/gatehouse-id/gatehouse/internal/store/governancedb"
 )
 
 // These tests drive the directory console over real HTTP: the sign-in
@@ -43,6 +45,7 @@ type env struct {
 	t   *testing.T
 	st  *directorydb.Store
 	srv *httptest.Server
+	gov *governance.Service
 }
 
 // newEnv serves sign-in and the console on a real HTTP server over a fresh
@@ -64,10 +67,11 @@ func newEnv(t *testing.T) *env {
 	sh := &signin.Handler{Store: st, Box: box, Logger: quiet, Home: "/myapps"}
 	mux := http.NewServeMux()
 	sh.Mount(mux)
-	(&console.Handler{Store: st, Credentials: st, Roles: st, MFA: st, SignIn: sh, Logger: quiet}).Mount(mux)
+	gov := &governance.Service{Store: governancedb.New(db), Dir: st, Logger: quiet}
+	(&console.Handler{Store: st, Credentials: st, Roles: st, MFA: st, SignIn: sh, Governance: gov, Logger: quiet}).Mount(mux)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	return &env{t: t, st: st, srv: srv}
+	return &env{t: t, st: st, srv: srv, gov: gov}
 }
 
 // in is e for a subtest: helpers must fail the test running on their own
@@ -581,5 +585,77 @@ func TestAddingUnknownUserToGroupIsNotFound(t *testing.T) {
 		http.StatusNotFound, "There is no such object.")
 	if got := e.members(g.ID); len(got) != 0 {
 		t.Fatalf("members = %v, want none", got)
+	}
+}
+
+func TestGovernanceEligibilities(t *testing.T) {
+	e := newEnv(t)
+	e.consoleUser("admin@gatehouse.example", console.RoleAdmin)
+	e.consoleUser("auditor@gatehouse.example", console.RoleReadOnly)
+	dev := e.user("dev@gatehouse.example", false)
+	boss := e.user("boss@gatehouse.example", false)
+	g := e.group("Prod-Admins")
+	b := e.signIn("admin@gatehouse.example")
+	csrf := e.consoleCSRF(b)
+	want(t, e.get(b, "/console/governance"), http.StatusOK, "Nobody is eligible for any group.", "Make eligible")
+	stored := func() []*governance.Eligibility {
+		t.Helper()
+		els, err := e.gov.Eligibilities(context.Background(), governance.EligibilityQuery{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return els
+	}
+
+	// Bad input: each message next to its field, nothing stored.
+	r := e.post(b, "/console/governance/eligibilities", url.Values{"csrf": {csrf}, "group": {"No-Such-Group"},
+		"principal": {"nobody@gatehouse.example"}, "maxHours": {"30"}, "approvers": {"ghost@gatehouse.example"}})
+	want(t, r, http.StatusOK, "The eligibility was not added")
+	for field, msg := range map[string]string{
+		"group":     "No group has this name.",
+		"principal": "No user has this user principal name and no group has this name.",
+		"maxHours":  "Enter a whole number of hours from 1 to 24.",
+		"approvers": "No user has the user principal name ghost@gatehouse.example.",
+	} {
+		if got := fieldError(r.Body, field); got != msg {
+			t.Errorf("%s: message %q, want %q", field, got, msg)
+		}
+	}
+	if n := len(stored()); n != 0 {
+		t.Fatalf("%d eligibilities stored after a refused form", n)
+	}
+
+	// A good form.
+	wantRedirect(t, e.post(b, "/console/governance/eligibilities", url.Values{"csrf": {csrf}, "group": {"Prod-Admins"},
+		"principal": {"dev@gatehouse.example"}, "maxHours": {"4"}, "approvers": {"boss@gatehouse.example"},
+		"requireJustification": {"1"}, "requireTicket": {"1"}}), "/console/governance?done=eligible")
+	els := stored()
+	if len(els) != 1 || els[0].GroupID != g.ID || els[0].PrincipalID != dev.ID || els[0].MaxDuration != 4*time.Hour ||
+		!els[0].RequireJustification || !els[0].RequireTicket || els[0].RequireMFA || !slices.Equal(els[0].Approvers, []string{boss.ID}) {
+		t.Fatalf("stored %+v", els)
+	}
+	want(t, e.get(b, "/console/governance"), http.StatusOK, "<td>Prod-Admins</td><td>dev@gatehouse.example</td><td>4 h</td>",
+		"justification, ticket, approval", "boss@gatehouse.example")
+	// The same again is a conflict, said next to the principal.
+	r = e.post(b, "/console/governance/eligibilities", url.Values{"csrf": {csrf}, "group": {"Prod-Admins"},
+		"principal": {"dev@gatehouse.example"}, "maxHours": {"2"}})
+	if got := fieldError(r.Body, "principal"); got != "This principal is already eligible for this group." {
+		t.Errorf("duplicate: %q", got)
+	}
+
+	// Read-only: sees it, cannot change it.
+	ro := e.signIn("auditor@gatehouse.example")
+	r = e.get(ro, "/console/governance")
+	want(t, r, http.StatusOK, "dev@gatehouse.example")
+	if strings.Contains(r.Body, "Make eligible") {
+		t.Error("read-only admin sees the form")
+	}
+	want(t, e.post(ro, "/console/governance/eligibilities/remove", url.Values{"csrf": {e.consoleCSRF(ro)},
+		"eligibility": {els[0].ID}}), http.StatusForbidden, msgReadOnly)
+
+	wantRedirect(t, e.post(b, "/console/governance/eligibilities/remove", url.Values{"csrf": {csrf}, "eligibility": {els[0].ID}}),
+		"/console/governance?done=ineligible")
+	if n := len(stored()); n != 0 {
+		t.Fatalf("%d eligibilities after remove", n)
 	}
 }

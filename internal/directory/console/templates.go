@@ -90,6 +90,38 @@ var pages = web.Templates(map[string]string{
 {{end}}
 {{end}}`,
 
+	"governance": `{{define "content"}}{{$d := .Data}}
+<section class="card" aria-labelledby="h-el"><h2 id="h-el">Eligible assignments</h2>
+<p class="muted">People activate these at <a href="/myaccess">My access</a>; an activation is a group membership for its duration, provisioned at once.</p>
+<div class="table-wrap"><table id="eligibilities"><thead><tr><th scope="col">Group</th><th scope="col">Eligible</th><th scope="col">Up to</th><th scope="col">Needs</th><th scope="col">Approvers</th><th scope="col">Ends</th>{{if .CanChange}}<th scope="col">Action</th>{{end}}</tr></thead><tbody>
+{{range $d.Eligibilities}}<tr><td>{{.Group}}</td><td>{{.Principal}}{{if eq .Kind "group"}} (members){{end}}</td><td>{{.MaxHours}} h</td><td>{{.Needs}}</td><td>{{.Approvers}}</td><td>{{.Expires}}</td>
+{{if $.CanChange}}<td><form method="post" action="/console/governance/eligibilities/remove">{{template "csrf" $}}<input type="hidden" name="eligibility" value="{{.ID}}"><button type="submit" class="secondary" aria-label="Remove the eligibility of {{.Principal}} for {{.Group}}">Remove</button></form></td>{{end}}</tr>
+{{else}}<tr><td colspan="7">Nobody is eligible for any group.</td></tr>{{end}}</tbody></table></div>
+{{if .CanChange}}<h3>Make eligible</h3>
+<form method="post" action="/console/governance/eligibilities" novalidate>{{template "csrf" .}}
+{{template "field" (hint "The group people activate" (required (field . "group" "Group" "text")))}}
+{{template "field" (hint "A user principal name, or a group whose members become eligible" (required (field . "principal" "Eligible user or group" "text")))}}
+{{template "field" (hint "1 to 24" (required (field . "maxHours" "Longest activation (hours)" "number")))}}
+{{template "field" (hint "User principal names, separated by commas; empty: no approval" (field . "approvers" "Approvers" "text"))}}
+<fieldset class="checks"><legend>Activation requires</legend>
+<label><input type="checkbox" name="requireMfa" value="1"{{if index .Form "requireMfa"}} checked{{end}}> MFA</label>
+<label><input type="checkbox" name="requireJustification" value="1"{{if index .Form "requireJustification"}} checked{{end}}> a justification</label>
+<label><input type="checkbox" name="requireTicket" value="1"{{if index .Form "requireTicket"}} checked{{end}}> a ticket number</label>
+</fieldset>
+<button type="submit">Make eligible</button></form>{{end}}
+</section>
+<section class="card" aria-labelledby="h-gr"><h2 id="h-gr">In force</h2>
+<div class="table-wrap"><table id="grants"><thead><tr><th scope="col">Group</th><th scope="col">User</th><th scope="col">Kind</th><th scope="col">When</th><th scope="col">Justification</th></tr></thead><tbody>
+{{range $d.Grants}}<tr><td>{{.Group}}</td><td>{{.User}}</td><td>{{.Kind}}</td><td>{{.When}}</td><td>{{.Justification}}</td></tr>
+{{else}}<tr><td colspan="5">No activations or time-bound assignments in force.</td></tr>{{end}}</tbody></table></div>
+</section>
+<section class="card" aria-labelledby="h-pe"><h2 id="h-pe">Waiting for approval</h2>
+<div class="table-wrap"><table id="pending"><thead><tr><th scope="col">Group</th><th scope="col">User</th><th scope="col">When</th><th scope="col">Justification</th></tr></thead><tbody>
+{{range $d.Pending}}<tr><td>{{.Group}}</td><td>{{.User}}</td><td>{{.When}}</td><td>{{.Justification}}</td></tr>
+{{else}}<tr><td colspan="4">No requests are waiting.</td></tr>{{end}}</tbody></table></div>
+</section>
+{{end}}`,
+
 	"groups": `{{define "content"}}
 <section class="card" aria-labelledby="h-g"><h2 id="h-g">{{len .Data.Groups}} groups</h2>
 <div class="table-wrap"><table><thead><tr><th scope="col">Group</th><th scope="col">Description</th><th scope="col">Direct members</th></tr></thead><tbody>
