@@ -47,8 +47,8 @@ type Handler struct {
 	Engine *provisioning.Engine
 	// Governance is PIM for Groups; nil hides the governance page.
 	Governance *governance.Service
-	Logger *slog.Logger
-	Now    func() time.Time
+	Logger     *slog.Logger
+	Now        func() time.Time
 }
 
 // maxFormBytes bounds a form body.
