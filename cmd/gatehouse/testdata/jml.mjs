@@ -175,6 +175,8 @@ async function main() {
   await visit(a, base + '/governance');
   await expectText(a, '#eligibilities', /AWS-Developers-Admin\s+awsdemo@gatehouse\.example/);
   await snap(a, 'governance');
+  await visit(a, base + '/reviews');
+  await expectText(a, '#campaigns', /No access review campaigns/);
 
   // 6. Leaver: disabling ends the portal session; signing in is refused.
   await visit(a, userURL);

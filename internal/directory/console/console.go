@@ -13,6 +13,7 @@ import (
 	"github.com/gatehouse-id/gatehouse/internal/directory"
 	"github.com/gatehouse-id/gatehouse/internal/directory/signin"
 	"github.com/gatehouse-id/gatehouse/internal/governance"
+	"github.com/gatehouse-id/gatehouse/internal/governance/reviews"
 	"github.com/gatehouse-id/gatehouse/internal/provisioning"
 	"github.com/gatehouse-id/gatehouse/internal/web"
 )
@@ -47,8 +48,10 @@ type Handler struct {
 	Engine *provisioning.Engine
 	// Governance is PIM for Groups; nil hides the governance page.
 	Governance *governance.Service
-	Logger     *slog.Logger
-	Now        func() time.Time
+	// Reviews are the access reviews; nil hides their page.
+	Reviews *reviews.Service
+	Logger  *slog.Logger
+	Now     func() time.Time
 }
 
 // maxFormBytes bounds a form body.
@@ -84,6 +87,9 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 		get("/governance", h.governancePage)
 		post("/governance/eligibilities", h.addEligibility)
 		post("/governance/eligibilities/remove", h.removeEligibility)
+	}
+	if h.Reviews != nil {
+		get("/reviews", h.reviewsPage)
 	}
 	get("/apps/{id}/provisioning", h.provisioning)
 	post("/apps/{id}/provisioning/{action}", h.provisioningAction)
@@ -181,6 +187,7 @@ var nav = []web.NavItem{
 	{Label: "Users", Href: Prefix + "/users"},
 	{Label: "Groups", Href: Prefix + "/groups"},
 	{Label: "Just-in-time access", Href: Prefix + "/governance"},
+	{Label: "Access reviews", Href: Prefix + "/reviews"},
 }
 
 // flashes are the fixed messages a redirect after a change may name.

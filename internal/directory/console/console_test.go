@@ -20,10 +20,12 @@ import (
 	"github.com/gatehouse-id/gatehouse/internal/directory/signin"
 	"github.com/gatehouse-id/gatehouse/internal/directory/signin/signintest"
 	"github.com/gatehouse-id/gatehouse/internal/governance"
+	"github.com/gatehouse-id/gatehouse/internal/governance/reviews"
 	"github.com/gatehouse-id/gatehouse/internal/secret"
 	"github.com/gatehouse-id/gatehouse/internal/store"
 	"github.com/gatehouse-id/gatehouse/internal/store/directorydb"
 	"github.com/gatehouse-id/gatehouse/internal/store/governancedb"
+	"github.com/gatehouse-id/gatehouse/internal/store/reviewsdb"
 )
 
 // These tests drive the directory console over real HTTP: the sign-in
@@ -46,6 +48,7 @@ type env struct {
 	st  *directorydb.Store
 	srv *httptest.Server
 	gov *governance.Service
+	rev *reviews.Service
 }
 
 // newEnv serves sign-in and the console on a real HTTP server over a fresh
@@ -68,10 +71,13 @@ func newEnv(t *testing.T) *env {
 	mux := http.NewServeMux()
 	sh.Mount(mux)
 	gov := &governance.Service{Store: governancedb.New(db), Dir: st, Logger: quiet}
-	(&console.Handler{Store: st, Credentials: st, Roles: st, MFA: st, SignIn: sh, Governance: gov, Logger: quiet}).Mount(mux)
+	rs := reviewsdb.New(db)
+	rev := &reviews.Service{Store: rs, Dir: st, SignIns: rs, Logger: quiet}
+	(&console.Handler{Store: st, Credentials: st, Roles: st, MFA: st, SignIn: sh, Governance: gov, Reviews: rev,
+		Logger: quiet}).Mount(mux)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	return &env{t: t, st: st, srv: srv, gov: gov}
+	return &env{t: t, st: st, srv: srv, gov: gov, rev: rev}
 }
 
 // in is e for a subtest: helpers must fail the test running on their own
@@ -658,4 +664,40 @@ func TestGovernanceEligibilities(t *testing.T) {
 	if n := len(stored()); n != 0 {
 		t.Fatalf("%d eligibilities after remove", n)
 	}
+}
+
+func TestReviewsPage(t *testing.T) {
+	e := newEnv(t)
+	e.consoleUser("admin@gatehouse.example", console.RoleAdmin)
+	b := e.signIn("admin@gatehouse.example")
+	want(t, e.get(b, "/console/reviews"), http.StatusOK, "No access review campaigns.")
+
+	ctx := context.Background()
+	g := e.group("Finance")
+	reviewer := e.user("lead@gatehouse.example", false)
+	for _, upn := range []string{"x@gatehouse.example", "y@gatehouse.example"} {
+		u := e.user(upn, false)
+		if err := e.st.AddMember(ctx, g.ID, u.ID, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := &reviews.Campaign{Name: "Finance quarterly", GroupID: g.ID, Reviewers: reviews.ReviewersNamed,
+		ReviewerIDs: []string{reviewer.ID}, Start: time.Now(), Duration: 48 * time.Hour, Recurrence: reviews.RecurQuarterly}
+	if err := e.rev.CreateCampaign(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	ins, err := e.rev.Instances(ctx, c.ID)
+	if err != nil || len(ins) != 1 {
+		t.Fatalf("instances %v %v", ins, err)
+	}
+	items, err := e.rev.Items(ctx, ins[0].ID, "")
+	if err != nil || len(items) != 2 {
+		t.Fatalf("items %v %v", items, err)
+	}
+	if _, err := e.rev.Decide(ctx, reviews.DecideInput{ItemID: items[0].ID, ReviewerID: reviewer.ID, Decision: reviews.Deny,
+		Reason: "left the team"}); err != nil {
+		t.Fatal(err)
+	}
+	want(t, e.get(b, "/console/reviews"), http.StatusOK, "<td>Finance quarterly</td><td>group Finance</td><td>named</td><td>quarterly</td>",
+		"InProgress", `<progress max="2" value="1"`, "1 of 2 decided, 1 denied")
 }

@@ -122,6 +122,15 @@ var pages = web.Templates(map[string]string{
 </section>
 {{end}}`,
 
+	"reviews": `{{define "content"}}
+<section class="card" aria-labelledby="h-rv"><h2 id="h-rv">Campaigns</h2>
+<p class="muted">Create campaigns with <code>gatehouse review create</code> or the API; reviewers decide at <a href="/myaccess">My access</a>; denials are removed when a review ends.</p>
+<div class="table-wrap"><table id="campaigns"><thead><tr><th scope="col">Campaign</th><th scope="col">Scope</th><th scope="col">Reviewers</th><th scope="col">Recurrence</th><th scope="col">Latest review</th><th scope="col">Progress</th><th scope="col">Next start</th></tr></thead><tbody>
+{{range .Data.Campaigns}}<tr><td>{{.Name}}</td><td>{{.Scope}}</td><td>{{.Reviewers}}</td><td>{{.Recurrence}}</td><td>{{.Status}}{{if .Period}}<br><span class="muted">{{.Period}}</span>{{end}}</td>
+<td>{{if .Total}}<progress max="{{.Total}}" value="{{.Decided}}" aria-label="Decided">{{.Decided}}/{{.Total}}</progress> {{end}}{{.Progress}}</td><td>{{.Next}}</td></tr>
+{{else}}<tr><td colspan="7">No access review campaigns.</td></tr>{{end}}</tbody></table></div></section>
+{{end}}`,
+
 	"groups": `{{define "content"}}
 <section class="card" aria-labelledby="h-g"><h2 id="h-g">{{len .Data.Groups}} groups</h2>
 <div class="table-wrap"><table><thead><tr><th scope="col">Group</th><th scope="col">Description</th><th scope="col">Direct members</th></tr></thead><tbody>
