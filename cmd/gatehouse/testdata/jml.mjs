@@ -177,6 +177,9 @@ async function main() {
   await snap(a, 'governance');
   await visit(a, base + '/reviews');
   await expectText(a, '#campaigns', /No access review campaigns/);
+  // The audit log holds the admin's own sign-in among others.
+  await visit(a, base + '/audit?kind=signin.*');
+  await expectText(a, '#audit', /signin\.success/);
 
   // 6. Leaver: disabling ends the portal session; signing in is refused.
   await visit(a, userURL);

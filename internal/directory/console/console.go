@@ -50,8 +50,10 @@ type Handler struct {
 	Governance *governance.Service
 	// Reviews are the access reviews; nil hides their page.
 	Reviews *reviews.Service
-	Logger  *slog.Logger
-	Now     func() time.Time
+	// Audit reads the audit log; nil hides its page.
+	Audit  AuditReader
+	Logger *slog.Logger
+	Now    func() time.Time
 }
 
 // maxFormBytes bounds a form body.
@@ -90,6 +92,9 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	}
 	if h.Reviews != nil {
 		get("/reviews", h.reviewsPage)
+	}
+	if h.Audit != nil {
+		get("/audit", h.auditPage)
 	}
 	get("/apps/{id}/provisioning", h.provisioning)
 	post("/apps/{id}/provisioning/{action}", h.provisioningAction)
@@ -188,6 +193,7 @@ var nav = []web.NavItem{
 	{Label: "Groups", Href: Prefix + "/groups"},
 	{Label: "Just-in-time access", Href: Prefix + "/governance"},
 	{Label: "Access reviews", Href: Prefix + "/reviews"},
+	{Label: "Audit log", Href: Prefix + "/audit"},
 }
 
 // flashes are the fixed messages a redirect after a change may name.

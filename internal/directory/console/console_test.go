@@ -4,17 +4,21 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
+	"html"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gatehouse-id/gatehouse/internal/audit"
 	"github.com/gatehouse-id/gatehouse/internal/directory"
 	"github.com/gatehouse-id/gatehouse/internal/directory/console"
 	"github.com/gatehouse-id/gatehouse/internal/directory/signin"
@@ -23,6 +27,7 @@ import (
 	"github.com/gatehouse-id/gatehouse/internal/governance/reviews"
 	"github.com/gatehouse-id/gatehouse/internal/secret"
 	"github.com/gatehouse-id/gatehouse/internal/store"
+	"github.com/gatehouse-id/gatehouse/internal/store/auditdb"
 	"github.com/gatehouse-id/gatehouse/internal/store/directorydb"
 	"github.com/gatehouse-id/gatehouse/internal/store/governancedb"
 	"github.com/gatehouse-id/gatehouse/internal/store/reviewsdb"
@@ -44,11 +49,12 @@ const (
 )
 
 type env struct {
-	t   *testing.T
-	st  *directorydb.Store
-	srv *httptest.Server
-	gov *governance.Service
-	rev *reviews.Service
+	t     *testing.T
+	st    *directorydb.Store
+	srv   *httptest.Server
+	gov   *governance.Service
+	rev   *reviews.Service
+	audit *audit.Log
 }
 
 // newEnv serves sign-in and the console on a real HTTP server over a fresh
@@ -73,11 +79,12 @@ func newEnv(t *testing.T) *env {
 	gov := &governance.Service{Store: governancedb.New(db), Dir: st, Logger: quiet}
 	rs := reviewsdb.New(db)
 	rev := &reviews.Service{Store: rs, Dir: st, SignIns: rs, Logger: quiet}
+	log := audit.NewLog(auditdb.New(db), []byte("test audit key"))
 	(&console.Handler{Store: st, Credentials: st, Roles: st, MFA: st, SignIn: sh, Governance: gov, Reviews: rev,
-		Logger: quiet}).Mount(mux)
+		Audit: log, Logger: quiet}).Mount(mux)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	return &env{t: t, st: st, srv: srv, gov: gov, rev: rev}
+	return &env{t: t, st: st, srv: srv, gov: gov, rev: rev, audit: log}
 }
 
 // in is e for a subtest: helpers must fail the test running on their own
@@ -700,4 +707,46 @@ func TestReviewsPage(t *testing.T) {
 	}
 	want(t, e.get(b, "/console/reviews"), http.StatusOK, "<td>Finance quarterly</td><td>group Finance</td><td>named</td><td>quarterly</td>",
 		"InProgress", `<progress max="2" value="1"`, "1 of 2 decided, 1 denied")
+}
+
+func TestAuditLogPage(t *testing.T) {
+	e := newEnv(t)
+	e.consoleUser("admin@gatehouse.example", console.RoleAdmin)
+	ctx := context.Background()
+	// 101 sign-ins, one refused with a reason, and one SCIM write.
+	for i := 0; i < 101; i++ {
+		r := audit.Record{Kind: audit.KindSignInSuccess, Actor: fmt.Sprintf("user%d@gatehouse.example", i), Subject: "u", Action: "login"}
+		if i == 50 {
+			r.Kind, r.Outcome, r.Reason = audit.KindSignInRefused, audit.OutcomeRefused, "wrong password <script>"
+		}
+		if _, err := e.audit.Append(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := e.audit.Append(ctx, audit.Record{Kind: audit.KindSCIMRequest, Actor: "token1", Subject: "g1", Action: "PATCH /scim/v2/Groups/g1"}); err != nil {
+		t.Fatal(err)
+	}
+	b := e.signIn("admin@gatehouse.example")
+	r := e.get(b, "/console/audit")
+	want(t, r, http.StatusOK, "PATCH /scim/v2/Groups/g1", "Older records")
+	if n := strings.Count(r.Body, "<tr><td>"); n != 100 {
+		t.Errorf("%d rows on the first page, want 100", n)
+	}
+	// The reason is shown escaped; filtering by outcome finds the refusal.
+	r = e.get(b, "/console/audit?outcome=refused")
+	want(t, r, http.StatusOK, "user50@gatehouse.example", "wrong password &lt;script&gt;")
+	if n := strings.Count(r.Body, "<tr><td>"); n != 1 || strings.Contains(r.Body, "Older records") {
+		t.Errorf("refused filter: %d rows", n)
+	}
+	// The next page holds what the first did not.
+	m := regexp.MustCompile(`href="/console/audit\?([^"]+)">Older records`).FindStringSubmatch(e.get(b, "/console/audit").Body)
+	if m == nil {
+		t.Fatal("no link to older records")
+	}
+	r = e.get(b, "/console/audit?"+html.UnescapeString(m[1]))
+	if n := strings.Count(r.Body, "<tr><td>"); n != 2 || !strings.Contains(r.Body, "user0@gatehouse.example") {
+		t.Errorf("second page: %d rows\n%s", n, r.Body)
+	}
+	want(t, e.get(b, "/console/audit?kind=scim.*"), http.StatusOK, "PATCH /scim/v2/Groups/g1")
+	want(t, e.get(b, "/console/audit?before=x"), http.StatusBadRequest)
 }

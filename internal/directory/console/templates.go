@@ -131,6 +131,23 @@ var pages = web.Templates(map[string]string{
 {{else}}<tr><td colspan="7">No access review campaigns.</td></tr>{{end}}</tbody></table></div></section>
 {{end}}`,
 
+	"audit": `{{define "content"}}{{$d := .Data}}
+<section class="card" aria-labelledby="h-au"><h2 id="h-au">Records, newest first</h2>
+<p class="muted">Append-only and hash-chained: check it with <code>gatehouse audit verify</code>; export with <code>gatehouse audit export</code>.</p>
+<form class="filters" method="get" action="/console/audit">
+<div><label for="flt-kind">Kind (a trailing * matches a prefix)</label><input type="text" id="flt-kind" name="kind" value="{{$d.Kind}}"></div>
+<div><label for="flt-actor">Actor</label><input type="text" id="flt-actor" name="actor" value="{{$d.Actor}}"></div>
+<div><label for="flt-subject">Subject</label><input type="text" id="flt-subject" name="subject" value="{{$d.Subject}}"></div>
+<div><label for="flt-outcome">Outcome</label><select id="flt-outcome" name="outcome"><option value="">Any</option>
+{{range $d.Outcomes}}<option{{if eq . $d.Result}} selected{{end}}>{{.}}</option>{{end}}</select></div>
+<div><button type="submit">Filter</button></div></form>
+<div class="table-wrap"><table id="audit"><thead><tr><th scope="col">#</th><th scope="col">Time</th><th scope="col">Actor</th><th scope="col">Kind</th><th scope="col">Action</th><th scope="col">Subject</th><th scope="col">Outcome</th><th scope="col">Reason</th></tr></thead><tbody>
+{{range $d.Records}}<tr><td>{{.Seq}}</td><td>{{.Time.UTC.Format "2006-01-02 15:04:05"}}</td><td>{{.Actor}}</td><td>{{.Kind}}</td><td>{{.Action}}</td><td>{{.Subject}}</td><td>{{.Outcome}}</td><td>{{.Reason}}</td></tr>
+{{else}}<tr><td colspan="8">No records match.</td></tr>{{end}}</tbody></table></div>
+{{if $d.Older}}<p><a href="{{$d.Older}}">Older records</a></p>{{end}}
+</section>
+{{end}}`,
+
 	"groups": `{{define "content"}}
 <section class="card" aria-labelledby="h-g"><h2 id="h-g">{{len .Data.Groups}} groups</h2>
 <div class="table-wrap"><table><thead><tr><th scope="col">Group</th><th scope="col">Description</th><th scope="col">Direct members</th></tr></thead><tbody>
