@@ -9,15 +9,14 @@ import (
 )
 
 // Banner wraps the access portal (or the whole center handler): every HTML
-// page it answers under /start gets the unacknowledged emergency-access
+// page it answers under /start or /console gets the unacknowledged emergency-access
 // alerts ("Emergency access used by X at T") at the top of its header (or
 // of its body, for pages without one), so everyone using the portal sees
 // that emergency access was used until an administrator acknowledges it.
 // Other responses pass through untouched.
 func Banner(st Store, log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet || (r.URL.Path != "/start" && !strings.HasPrefix(r.URL.Path, "/start/")) ||
-			strings.HasPrefix(r.URL.Path, Path) {
+		if r.Method != http.MethodGet || !alertedPage(r.URL.Path) {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -26,7 +25,7 @@ func Banner(st Store, log *slog.Logger, next http.Handler) http.Handler {
 		body := rec.body.Bytes()
 		if strings.HasPrefix(rec.header.Get("Content-Type"), "text/html") {
 			if msgs := AlertMessages(r.Context(), st, log); len(msgs) > 0 {
-				body = injectBanner(body, msgs)
+				body = injectBanner(body, msgs, strings.HasPrefix(r.URL.Path, "/console"))
 				rec.header.Del("Content-Length")
 				rec.header.Set("Content-Length", strconv.Itoa(len(body)))
 			}
@@ -39,14 +38,35 @@ func Banner(st Store, log *slog.Logger, next http.Handler) http.Handler {
 	})
 }
 
-func injectBanner(body []byte, msgs []string) []byte {
+// alertedPage reports whether the page at path shows the alerts: the
+// access portal's (/start) and the center console's (/console), not their
+// static files or the emergency sign-in itself.
+func alertedPage(path string) bool {
+	under := func(p string) bool { return path == p || strings.HasPrefix(path, p+"/") }
+	return (under("/start") || under("/console")) && !under("/console/static") && !strings.HasPrefix(path, Path)
+}
+
+// injectBanner adds the alerts to the page. The console's CSP refuses
+// inline styles, so there the alert carries only its class (console.css
+// styles it); the portal's pages allow them.
+func injectBanner(body []byte, msgs []string, classed bool) []byte {
 	var b bytes.Buffer
-	if err := pages.ExecuteTemplate(&b, "banner", msgs); err != nil {
+	tmpl := "banner"
+	if classed {
+		tmpl = "banner-classed"
+	}
+	if err := pages.ExecuteTemplate(&b, tmpl, msgs); err != nil {
 		return body
 	}
-	for _, tag := range []string{"<header>", "<body>"} {
+	// Right inside the first <header ...> (the portal's and the console's
+	// top bars), else right inside <body>.
+	for _, tag := range []string{"<header", "<body"} {
 		if i := bytes.Index(body, []byte(tag)); i >= 0 {
-			i += len(tag)
+			end := bytes.IndexByte(body[i:], '>')
+			if end < 0 {
+				return body
+			}
+			i += end + 1
 			out := make([]byte, 0, len(body)+b.Len())
 			out = append(out, body[:i]...)
 			out = append(out, b.Bytes()...)

@@ -28,6 +28,7 @@ import (
 	"github.com/gatehouse-id/gatehouse/internal/audit"
 	"github.com/gatehouse-id/gatehouse/internal/center"
 	"github.com/gatehouse-id/gatehouse/internal/center/breakglass"
+	"github.com/gatehouse-id/gatehouse/internal/center/console"
 	"github.com/gatehouse-id/gatehouse/internal/center/portal"
 	"github.com/gatehouse-id/gatehouse/internal/center/samlsp"
 	"github.com/gatehouse-id/gatehouse/internal/scim"
@@ -121,6 +122,7 @@ func newFixture(t *testing.T) *fixture {
 	sp := &samlsp.SP{CenterURL: f.srv.URL, Store: f.s, Users: f.s, Now: f.clock, Logger: logger}
 	sp.Mount(mux)
 	(&portal.Handler{Store: f.s, Sessions: f.s, SP: sp, Now: f.clock, Logger: logger}).Mount(mux)
+	(&console.Handler{Store: f.s, Settings: f.s, SP: sp, Now: f.clock, Logger: logger}).Mount(mux)
 	hasher := breakglass.NewHasher(2)
 	(&breakglass.Handler{Store: f.s, Access: f.s, Sessions: f.s, Box: box, Hasher: hasher, Audit: f.audit,
 		CenterURL: f.srv.URL, Now: f.clock, Logger: logger}).Mount(mux)
@@ -278,8 +280,8 @@ func TestSignInWithIdPDown(t *testing.T) {
 	}
 }
 
-// A provisioned user's portal page carries the alert in its header until
-// it is acknowledged.
+// A provisioned user's portal page, and the center console, carry the
+// alert in their header until it is acknowledged.
 func TestAlertInPortalHeader(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
@@ -290,18 +292,24 @@ func TestAlertInPortalHeader(t *testing.T) {
 	sum := sha256.Sum256([]byte(cookie))
 	f.noErr(f.s.CompleteSignIn(ctx, &samlsp.SignIn{AssertionID: "a1", AssertionExpires: f.now.Add(time.Hour), Now: f.now,
 		Session: &samlsp.Session{IDHash: hex.EncodeToString(sum[:]), UserID: uid, Created: f.now, Expires: f.now.Add(time.Hour)}}))
-	portalPage := func() string {
-		req, _ := http.NewRequest("GET", f.srv.URL+"/start", nil)
+	// alice administers the center console too.
+	admins := &scim.Group{ID: "9067729b3d-" + "00000000-0000-4000-8000-0000000000a1", DisplayName: "Center-Admins",
+		Meta: &scim.Meta{ResourceType: "Group", Created: f.now, LastModified: f.now}}
+	f.noErr(f.s.CreateGroup(ctx, admins, []string{uid}))
+	f.noErr(f.s.PutConsoleSettings(ctx, &console.Settings{AdminGroupID: admins.ID, Updated: f.now}))
+	page := func(path string) string {
+		req, _ := http.NewRequest("GET", f.srv.URL+path, nil)
 		req.AddCookie(&http.Cookie{Name: samlsp.CookieName, Value: cookie})
 		resp, err := http.DefaultClient.Do(req)
 		f.noErr(err)
 		defer resp.Body.Close()
 		b, _ := io.ReadAll(resp.Body)
 		if resp.StatusCode != 200 {
-			t.Fatalf("portal: %d\n%s", resp.StatusCode, b)
+			t.Fatalf("%s: %d\n%s", path, resp.StatusCode, b)
 		}
 		return string(b)
 	}
+	portalPage := func() string { return page("/start") }
 	if p := portalPage(); strings.Contains(p, "Emergency access used") {
 		t.Fatalf("alert before any use:\n%s", p)
 	}
@@ -313,11 +321,21 @@ func TestAlertInPortalHeader(t *testing.T) {
 	if i < 0 || j < i || j > strings.Index(p, "</header>") {
 		t.Fatalf("alert not in the portal header:\n%s", p)
 	}
+	// The center console shows it in its top bar, without an inline style
+	// (its CSP refuses them).
+	c := page("/console")
+	i, j = strings.Index(c, `<header class="top">`), strings.Index(c, `<p class="breakglass-alert" role="alert">Emergency access used by ops at `)
+	if i < 0 || j < i || j > strings.Index(c, "</header>") {
+		t.Fatalf("alert not in the console header:\n%s", c)
+	}
 	alerts, err := f.s.BreakGlassAlerts(ctx, true)
 	f.noErr(err)
 	f.noErr(f.s.AcknowledgeBreakGlassAlert(ctx, alerts[0].ID, "admin", f.now))
 	if p := portalPage(); strings.Contains(p, "Emergency access used") {
 		t.Errorf("alert shown after acknowledgement")
+	}
+	if c := page("/console"); strings.Contains(c, "Emergency access used") {
+		t.Errorf("alert shown in the console after acknowledgement")
 	}
 }
 

@@ -99,4 +99,5 @@ th,td{text-align:left;padding:.4rem;border-bottom:1px solid #e5e7eb}
 {{template "foot" .}}{{end}}
 
 {{define "banner"}}{{range .}}<p class="breakglass-alert" role="alert" style="flex-basis:100%;margin:.25rem 0;background:#fef3c7;color:#78350f;padding:.5rem .75rem;border-radius:.25rem">{{.}}</p>{{end}}{{end}}
+{{define "banner-classed"}}{{range .}}<p class="breakglass-alert" role="alert">{{.}}</p>{{end}}{{end}}
 `))
