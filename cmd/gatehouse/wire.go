@@ -115,7 +115,7 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (*instance,
 		// The center console (/console): admins sign in through the
 		// identity source; membership of the configured groups decides.
 		(&centerconsole.Handler{Store: in.centerStore, Settings: in.centerStore, SP: in.sp, Logger: log,
-			OnAssignmentRemoved: in.portal.OnAssignmentRemoved}).Mount(mux)
+			OnAssignmentRemoved: in.portal.OnAssignmentRemoved, Alerts: in.centerStore}).Mount(mux)
 		// Emergency access raises an alert in the portal's header until an
 		// admin acknowledges it.
 		handler := audit.HTTP(in.audit, classifyCenter, log,

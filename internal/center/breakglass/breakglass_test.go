@@ -11,6 +11,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"html"
 	"io"
 	"log/slog"
 	"math/big"
@@ -122,7 +123,7 @@ func newFixture(t *testing.T) *fixture {
 	sp := &samlsp.SP{CenterURL: f.srv.URL, Store: f.s, Users: f.s, Now: f.clock, Logger: logger}
 	sp.Mount(mux)
 	(&portal.Handler{Store: f.s, Sessions: f.s, SP: sp, Now: f.clock, Logger: logger}).Mount(mux)
-	(&console.Handler{Store: f.s, Settings: f.s, SP: sp, Now: f.clock, Logger: logger}).Mount(mux)
+	(&console.Handler{Store: f.s, Settings: f.s, SP: sp, Alerts: f.s, Now: f.clock, Logger: logger}).Mount(mux)
 	hasher := breakglass.NewHasher(2)
 	(&breakglass.Handler{Store: f.s, Access: f.s, Sessions: f.s, Box: box, Hasher: hasher, Audit: f.audit,
 		CenterURL: f.srv.URL, Now: f.clock, Logger: logger}).Mount(mux)
@@ -328,9 +329,36 @@ func TestAlertInPortalHeader(t *testing.T) {
 	if i < 0 || j < i || j > strings.Index(c, "</header>") {
 		t.Fatalf("alert not in the console header:\n%s", c)
 	}
+	// A console admin acknowledges it on the settings page.
 	alerts, err := f.s.BreakGlassAlerts(ctx, true)
 	f.noErr(err)
-	f.noErr(f.s.AcknowledgeBreakGlassAlert(ctx, alerts[0].ID, "admin", f.now))
+	settings := page("/console/settings")
+	if !strings.Contains(settings, `action="/console/settings/alerts/`+alerts[0].ID+`/ack"`) {
+		t.Fatalf("settings page lacks the acknowledge form:\n%s", settings)
+	}
+	csrf := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(settings)
+	if csrf == nil {
+		t.Fatal("no CSRF token on the settings page")
+	}
+	ack := func(token string) int {
+		req, _ := http.NewRequest("POST", f.srv.URL+"/console/settings/alerts/"+alerts[0].ID+"/ack",
+			strings.NewReader(url.Values{"csrf": {html.UnescapeString(token)}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.AddCookie(&http.Cookie{Name: samlsp.CookieName, Value: cookie})
+		resp, err := noRedirects.Do(req)
+		f.noErr(err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := ack("wrong"); code != http.StatusForbidden {
+		t.Fatalf("acknowledge with a wrong CSRF token: %d", code)
+	}
+	if code := ack(csrf[1]); code != http.StatusSeeOther {
+		t.Fatalf("acknowledge: %d", code)
+	}
+	if open, _ := f.s.BreakGlassAlerts(ctx, true); len(open) != 0 {
+		t.Fatalf("still open after acknowledgement: %+v", open)
+	}
 	if p := portalPage(); strings.Contains(p, "Emergency access used") {
 		t.Errorf("alert shown after acknowledgement")
 	}
@@ -515,3 +543,5 @@ func TestPasswordHash(t *testing.T) {
 		t.Errorf("absurd parameters accepted")
 	}
 }
+
+var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}

@@ -57,6 +57,9 @@ type Handler struct {
 	SP       *samlsp.SP
 	Logger   *slog.Logger
 	Now      func() time.Time
+	// Alerts, if set, lists emergency-access alerts on the settings page
+	// for admins to acknowledge.
+	Alerts AlertStore
 	// OnAssignmentRemoved, if set, is called after an assignment was
 	// deleted, so that sessions relying on it end at once.
 	OnAssignmentRemoved func(ctx context.Context, principalType center.PrincipalType, principalID string)
@@ -81,6 +84,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	post("/settings/tokens", h.createToken)
 	post("/settings/tokens/{id}/revoke", h.revokeToken)
 	post("/settings/admins", h.saveAdmins)
+	post("/settings/alerts/{id}/ack", h.ackAlert)
 	get("/users", h.users)
 	get("/groups", h.groups)
 	get("/permission-sets", h.permissionSets)
@@ -324,13 +328,14 @@ var nav = []web.NavItem{
 
 // flashes are the fixed messages a redirect after a change may name.
 var flashes = map[string]string{
-	"metadata":   "The identity provider's metadata was saved: sign-in now goes to it.",
-	"revoked":    "The SCIM access token was revoked.",
-	"admins":     "The console's admin groups were saved.",
-	"ps-created": "The permission set was created.",
-	"account":    "The account was added.",
-	"assigned":   "The assignments were created.",
-	"unassigned": "The assignment was removed.",
+	"metadata":     "The identity provider's metadata was saved: sign-in now goes to it.",
+	"revoked":      "The SCIM access token was revoked.",
+	"admins":       "The console's admin groups were saved.",
+	"acknowledged": "The emergency-access alert was acknowledged.",
+	"ps-created":   "The permission set was created.",
+	"account":      "The account was added.",
+	"assigned":     "The assignments were created.",
+	"unassigned":   "The assignment was removed.",
 }
 
 func (h *Handler) page(r *http.Request, a *access, title, current string, data any) *web.Page {

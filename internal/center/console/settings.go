@@ -32,6 +32,7 @@ type settingsData struct {
 	Tokens      []tokenRow
 	ActiveCount int
 	NewToken    string // the bearer of a token just created, shown once
+	Alerts      []alertRow
 	Groups      []*scim.Group
 	AdminGroup  string
 	ReadGroup   string
@@ -55,6 +56,9 @@ func (h *Handler) settingsData(r *http.Request) (*settingsData, error) {
 	base := strings.TrimRight(h.SP.CenterURL, "/")
 	d := &settingsData{Source: src, IdP: idp, SPEntityID: h.SP.EntityID(), ACSURL: h.SP.ACSURL(),
 		MetadataURL: samlsp.MetadataPath, SCIMURL: base + SCIMPath}
+	if d.Alerts, err = h.openAlerts(ctx); err != nil {
+		return nil, err
+	}
 	if idp != nil {
 		var first time.Time
 		for _, c := range idp.Certs {

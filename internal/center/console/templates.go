@@ -14,6 +14,10 @@ var pages = web.Templates(map[string]string{
 {{end}}`,
 
 	"settings": `{{define "content"}}{{$d := .Data}}
+{{if $d.Alerts}}<section class="card" aria-labelledby="h-bg"><h2 id="h-bg">Emergency access alerts</h2>
+<p class="muted">Each use of a break-glass account stays in the portal's and this console's header until acknowledged.</p>
+<ul>{{range $d.Alerts}}<li>{{.Message}}{{if $.CanChange}} <form class="inline" method="post" action="/console/settings/alerts/{{.ID}}/ack">{{template "csrf" $}}<button type="submit" class="secondary" aria-label="Acknowledge: {{.Message}}">Acknowledge</button></form>{{end}}</li>{{end}}</ul>
+</section>{{end}}
 <section class="card" aria-labelledby="h-src"><h2 id="h-src">Identity source</h2>
 <dl class="facts"><dt>Identity source</dt><dd id="source">{{if eq $d.Source "external"}}External identity provider{{else}}Identity Center directory{{end}}</dd>
 {{with $d.IdP}}<dt>IdP entity ID</dt><dd><code id="idp-entity">{{.EntityID}}</code></dd>
