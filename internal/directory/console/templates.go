@@ -3,7 +3,27 @@ package console
 import "github.com/gatehouse-id/gatehouse/internal/web"
 
 // pages are the console's pages; each defines "content" for web's layout.
-var pages = web.Templates(map[string]string{
+// Their sources are kept with the area they belong to (corePages here, the
+// others in the files of their handlers).
+var pages = web.Templates(union(corePages))
+
+// union merges page sources; a name defined twice is a programming error.
+func union(srcs ...map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, src := range srcs {
+		for name, text := range src {
+			if _, dup := out[name]; dup {
+				panic("console: page " + name + " defined twice")
+			}
+			out[name] = text
+		}
+	}
+	return out
+}
+
+// corePages are the overview, users, groups, governance, reviews, audit and
+// provisioning pages.
+var corePages = map[string]string{
 	"overview": `{{define "content"}}
 <section class="card" aria-labelledby="h-dir"><h2 id="h-dir">Directory</h2>
 <p><a href="/console/users">{{.Data.Users}} users</a> · <a href="/console/groups">{{.Data.Groups}} groups</a>
@@ -227,4 +247,4 @@ var pages = web.Templates(map[string]string{
 {{range $d.Logs}}<tr><td>{{.At.Format "2006-01-02 15:04:05"}}</td><td>{{.Action}}</td><td>{{.Status}}</td><td>{{.SourceName}}</td><td>{{.Kind}}</td><td>{{.ErrorCode}} {{.ErrorMsg}}</td></tr>
 {{else}}<tr><td colspan="6">No log entries match.</td></tr>{{end}}</tbody></table></div></section>
 {{end}}`,
-})
+}
