@@ -139,13 +139,9 @@ func BuildResponse(r *Response, s *Signer) ([]byte, error) {
 	}
 
 	// 2. Its signature.
-	ctx, err := s.Context()
-	if err != nil {
-		return nil, err
-	}
 	mode := s.mode()
 	if mode == SignAssertion || mode == SignBoth {
-		if err := SignAfterIssuer(ctx, a); err != nil {
+		if err := s.SignAfterIssuer(a); err != nil {
 			return nil, fmt.Errorf("sign assertion: %w", err)
 		}
 	}
@@ -167,11 +163,11 @@ func BuildResponse(r *Response, s *Signer) ([]byte, error) {
 
 	// 4. Its signature.
 	if mode == SignResponse || mode == SignBoth {
-		if err := SignAfterIssuer(ctx, resp); err != nil {
+		if err := s.SignAfterIssuer(resp); err != nil {
 			return nil, fmt.Errorf("sign response: %w", err)
 		}
 	}
-	doc := etree.NewDocument()
-	doc.SetRoot(resp)
-	return doc.WriteToBytes()
+	// The document is written in its canonical form: well-formed XML that
+	// every verifier reads the same way, and one writer less to trust.
+	return canonicalize(resp, nil)
 }

@@ -217,4 +217,9 @@ func TestWritePOSTResponse(t *testing.T) {
 	if strings.Contains(rec.Body.String(), "RelayState") {
 		t.Error("empty RelayState sent")
 	}
+	// A script URL never becomes the form's action.
+	rec = httptest.NewRecorder()
+	if err := samlproto.WritePOSTResponse(rec, "javascript:alert(1)", []byte("<r/>"), ""); err == nil || rec.Body.Len() != 0 {
+		t.Errorf("javascript: ACS: err %v, body %q", err, rec.Body.String())
+	}
 }

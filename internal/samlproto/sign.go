@@ -1,11 +1,13 @@
 package samlproto
 
 import (
+	"crypto"
 	"crypto/rsa"
+	_ "crypto/sha1" // RSA-SHA1 signatures, for SPs that still ask for them
+	"encoding/base64"
 	"fmt"
 
 	"github.com/beevik/etree"
-	dsig "github.com/russellhaering/goxmldsig"
 )
 
 // What a Response's signatures cover (Entra's "Signing Option").
@@ -39,39 +41,81 @@ func (s *Signer) mode() string {
 	return s.Mode
 }
 
-// Context returns a goxmldsig signing context: enveloped signatures with
-// the "ds" prefix over the ID attribute, exclusive C14N 1.0 without
-// inclusive prefixes, s.Algorithm (RSA-SHA256 by default), the certificate
-// in KeyInfo.
-func (s *Signer) Context() (*dsig.SigningContext, error) {
-	if s.Key == nil || len(s.CertDER) == 0 {
-		return nil, fmt.Errorf("samlproto: signer has no key or certificate")
+// Digest algorithm URIs (XML-DSig §6.2, xmlenc §5.7.2).
+const (
+	digestSHA256       = "http://www.w3.org/2001/04/xmlenc#sha256"
+	digestSHA1         = "http://www.w3.org/2000/09/xmldsig#sha1"
+	transformEnveloped = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
+)
+
+// hash returns the signature method's URI, hash and digest URI:
+// RSA-SHA256 (the default) or RSA-SHA1, whose digests use the same hash.
+func (s *Signer) hash() (method string, h crypto.Hash, digest string, err error) {
+	switch s.Algorithm {
+	case "", RSASHA256:
+		return RSASHA256, crypto.SHA256, digestSHA256, nil
+	case RSASHA1:
+		return RSASHA1, crypto.SHA1, digestSHA1, nil
 	}
-	sc, err := dsig.NewSigningContext(s.Key, [][]byte{s.CertDER})
-	if err != nil {
-		return nil, err
-	}
-	sc.IdAttribute = "ID"
-	sc.Prefix = "ds"
-	sc.Canonicalizer = dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("")
-	alg := s.Algorithm
-	if alg == "" {
-		alg = RSASHA256
-	}
-	if err := sc.SetSignatureMethod(alg); err != nil {
-		return nil, err
-	}
-	return sc, nil
+	return "", 0, "", fmt.Errorf("samlproto: unsupported signature algorithm %q", s.Algorithm)
 }
 
-// SignAfterIssuer computes an enveloped signature over el and inserts it
-// right after el's Issuer child (or first, when el has none), where the
-// SAML schema puts ds:Signature (core §5.4.1).
-func SignAfterIssuer(sc *dsig.SigningContext, el *etree.Element) error {
-	sig, err := sc.ConstructSignature(el, true)
+// SignAfterIssuer signs el with an enveloped signature (XML-DSig §6.6.4)
+// and inserts it right after el's Issuer child (or first, when el has
+// none), where the SAML schema puts ds:Signature (core §5.4.1):
+//  1. the Reference: URI "#" + el's ID; transforms enveloped-signature and
+//     exclusive C14N (core §5.4.4 allows no others); the digest of el's
+//     canonical form without the signature;
+//  2. the SignedInfo, canonicalized (exclusive C14N) in its place inside
+//     ds:Signature, signed with PKCS#1 v1.5;
+//  3. KeyInfo with the signing certificate.
+func (s *Signer) SignAfterIssuer(el *etree.Element) error {
+	if s.Key == nil || len(s.CertDER) == 0 {
+		return fmt.Errorf("samlproto: signer has no key or certificate")
+	}
+	method, h, digestURI, err := s.hash()
 	if err != nil {
 		return err
 	}
+	id := el.SelectAttrValue("ID", "")
+	if id == "" {
+		return fmt.Errorf("samlproto: %s has no ID to sign", el.FullTag())
+	}
+	// 1.
+	c, err := canonicalize(el, nil)
+	if err != nil {
+		return err
+	}
+	d := h.New()
+	d.Write(c)
+	sig := etree.NewElement("ds:Signature")
+	sig.CreateAttr("xmlns:ds", NSDSig)
+	si := sig.CreateElement("ds:SignedInfo")
+	si.CreateElement("ds:CanonicalizationMethod").CreateAttr("Algorithm", C14NExclusive)
+	si.CreateElement("ds:SignatureMethod").CreateAttr("Algorithm", method)
+	ref := si.CreateElement("ds:Reference")
+	ref.CreateAttr("URI", "#"+id)
+	tr := ref.CreateElement("ds:Transforms")
+	tr.CreateElement("ds:Transform").CreateAttr("Algorithm", transformEnveloped)
+	tr.CreateElement("ds:Transform").CreateAttr("Algorithm", C14NExclusive)
+	ref.CreateElement("ds:DigestMethod").CreateAttr("Algorithm", digestURI)
+	ref.CreateElement("ds:DigestValue").SetText(base64.StdEncoding.EncodeToString(d.Sum(nil)))
+	// 2. SignedInfo is canonicalized where it stands, under ds:Signature
+	// (whose xmlns:ds it renders), as a verifier will.
+	c, err = canonicalize(si, nil)
+	if err != nil {
+		return err
+	}
+	d = h.New()
+	d.Write(c)
+	value, err := rsa.SignPKCS1v15(nil, s.Key, h, d.Sum(nil))
+	if err != nil {
+		return err
+	}
+	sig.CreateElement("ds:SignatureValue").SetText(base64.StdEncoding.EncodeToString(value))
+	// 3.
+	sig.CreateElement("ds:KeyInfo").CreateElement("ds:X509Data").CreateElement("ds:X509Certificate").
+		SetText(base64.StdEncoding.EncodeToString(s.CertDER))
 	pos := 0
 	for i, t := range el.Child {
 		if c, ok := t.(*etree.Element); ok && c.Tag == "Issuer" {

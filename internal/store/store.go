@@ -10,8 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -37,43 +35,41 @@ var ErrConflict = errors.New("store: unique constraint violated")
 type DB struct {
 	Dialect Dialect
 	// Read serves reads; with SQLite in WAL mode they run beside the writer.
-	Read   *sql.DB
+	Read   *Reader
 	write  *sql.DB
 	writer *writer
-
-	// stmts caches prepared statements for the writer on SQLite, where
-	// modernc.org/sqlite would otherwise parse every statement anew (a
-	// tenth of a bulk load's CPU). pgx caches statements itself.
-	stmts sync.Map // query -> *sql.Stmt
-	nstmt atomic.Int32
+	// stmts are the writer's prepared statements (nil on PostgreSQL).
+	stmts *stmtCache
 }
 
-// maxStmts bounds the cache: statements with a variable number of rows or
-// IN values make at most a few hundred distinct texts.
-const maxStmts = 2048
+// Reader is the pool that serves reads. On SQLite it runs each query text
+// as a statement prepared once (see stmtCache); its other methods are the
+// pool's own.
+type Reader struct {
+	*sql.DB
+	stmts *stmtCache
+}
 
-// stmt returns the prepared statement for query, or nil to run it
-// unprepared.
-func (db *DB) stmt(ctx context.Context, query string) *sql.Stmt {
-	if db.Dialect != SQLite {
-		return nil
+// QueryContext runs a query returning rows, prepared once on SQLite.
+func (r *Reader) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := r.stmts.get(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
 	}
-	if st, ok := db.stmts.Load(query); ok {
-		return st.(*sql.Stmt)
+	return r.DB.QueryContext(ctx, query, args...)
+}
+
+// QueryRowContext runs a query expected to return at most one row,
+// prepared once on SQLite.
+func (r *Reader) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := r.stmts.get(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
 	}
-	if db.nstmt.Load() >= maxStmts {
-		return nil
-	}
-	st, err := db.write.PrepareContext(ctx, query)
-	if err != nil {
-		return nil // the plain call reports the error
-	}
-	if prev, loaded := db.stmts.LoadOrStore(query, st); loaded {
-		st.Close()
-		return prev.(*sql.Stmt)
-	}
-	db.nstmt.Add(1)
-	return st
+	return r.DB.QueryRowContext(ctx, query, args...)
+}
+
+// QueryRow is QueryRowContext without a context.
+func (r *Reader) QueryRow(query string, args ...any) *sql.Row {
+	return r.QueryRowContext(context.Background(), query, args...)
 }
 
 // Open opens the database named by dsn and applies pending migrations.
@@ -152,7 +148,8 @@ func openSQLite(path string) (*DB, error) {
 		read.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	return &DB{Dialect: SQLite, Read: read, write: write}, nil
+	return &DB{Dialect: SQLite, Read: &Reader{DB: read, stmts: &stmtCache{pool: read}}, write: write,
+		stmts: &stmtCache{pool: write}}, nil
 }
 
 func openPostgres(dsn string) (*DB, error) {
@@ -166,7 +163,7 @@ func openPostgres(dsn string) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("store: open postgres: %w", err)
 	}
-	return &DB{Dialect: Postgres, Read: pool, write: pool}, nil
+	return &DB{Dialect: Postgres, Read: &Reader{DB: pool}, write: pool}, nil
 }
 
 // Close stops the writer, waiting for queued writes, and closes the pools.
@@ -174,13 +171,10 @@ func (db *DB) Close() error {
 	if db.writer != nil {
 		db.writer.stop()
 	}
-
-	db.stmts.Range(func(_, st any) bool {
-		st.(*sql.Stmt).Close()
-		return true
-	})
+	db.stmts.close()
+	db.Read.stmts.close()
 	err := db.Read.Close()
-	if db.write != db.Read {
+	if db.write != db.Read.DB {
 		if werr := db.write.Close(); err == nil {
 			err = werr
 		}
@@ -228,7 +222,7 @@ func isRetryable(err error) bool {
 type Scanner = interface{ Scan(dest ...any) error }
 
 // Query runs a query and reads every row with scan.
-func Query[T any](ctx context.Context, db *sql.DB, scan func(Scanner) (T, error), query string, args ...any) ([]T, error) {
+func Query[T any](ctx context.Context, db *Reader, scan func(Scanner) (T, error), query string, args ...any) ([]T, error) {
 	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err

@@ -32,7 +32,7 @@ type Tx struct {
 func (t *Tx) Exec(query string, args ...any) (sql.Result, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), stmtTimeout)
 	defer cancel()
-	if st := t.db.stmt(ctx, query); st != nil {
+	if st := t.db.stmts.get(ctx, query); st != nil {
 		return t.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
 	}
 	return t.tx.ExecContext(ctx, query, args...)
@@ -43,7 +43,7 @@ func (t *Tx) QueryRow(query string, args ...any) *sql.Row {
 	// The row holds the context until Scan; a timeout here would be cancelled
 	// too early, so rely on the statement being a point lookup.
 	ctx := context.Background()
-	if st := t.db.stmt(ctx, query); st != nil {
+	if st := t.db.stmts.get(ctx, query); st != nil {
 		return t.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
 	}
 	return t.tx.QueryRowContext(ctx, query, args...)
@@ -52,7 +52,7 @@ func (t *Tx) QueryRow(query string, args ...any) *sql.Row {
 // Query runs a query returning rows; the caller closes them.
 func (t *Tx) Query(query string, args ...any) (*sql.Rows, error) {
 	ctx := context.Background()
-	if st := t.db.stmt(ctx, query); st != nil {
+	if st := t.db.stmts.get(ctx, query); st != nil {
 		return t.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
 	}
 	return t.tx.QueryContext(ctx, query, args...)

@@ -93,6 +93,7 @@ func (p *IdP) NewCertificate(ctx context.Context, appID string, validity time.Du
 	if err := p.Store.AddSAMLCert(ctx, c); err != nil {
 		return nil, fmt.Errorf("store certificate for app %s: %w", appID, err)
 	}
+	p.forget(appID)
 	return c, nil
 }
 
@@ -104,11 +105,13 @@ func (p *IdP) Certificates(ctx context.Context, appID string) ([]*Cert, error) {
 // ActivateCertificate makes certID the app's signing certificate; the
 // previous one becomes inactive (and stays in metadata until removed).
 func (p *IdP) ActivateCertificate(ctx context.Context, appID, certID string) error {
+	defer p.forget(appID)
 	return p.Store.ActivateSAMLCert(ctx, appID, certID)
 }
 
 // RemoveCertificate deletes an inactive certificate.
 func (p *IdP) RemoveCertificate(ctx context.Context, appID, certID string) error {
+	defer p.forget(appID)
 	return p.Store.DeleteSAMLCert(ctx, appID, certID)
 }
 
@@ -122,12 +125,14 @@ func (p *IdP) ExpiringCertificates(ctx context.Context, within time.Duration) ([
 }
 
 // signingKey picks the certificate to sign with: the active one, or, as
-// Entra does, a valid inactive one when the active one has expired.
+// Entra does, a valid inactive one when the active one has expired; the
+// list is at most appCacheTTL old.
 func (p *IdP) signingKey(ctx context.Context, appID string) (*Cert, *rsa.PrivateKey, error) {
-	certs, err := p.Store.SAMLCerts(ctx, appID)
+	e, err := p.app(ctx, appID)
 	if err != nil {
 		return nil, nil, err
 	}
+	certs := e.certs
 	now := p.now()
 	var pick *Cert
 	for _, c := range certs {

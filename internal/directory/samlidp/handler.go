@@ -268,8 +268,11 @@ func (p *IdP) internalError(w http.ResponseWriter, r *http.Request, err error) {
 // postForm answers with the HTTP-POST binding (SAML bindings §3.5.4,
 // samlproto.WritePOSTResponse): an auto-submitting form carrying the
 // base64 SAMLResponse and RelayState.
-func (p *IdP) postForm(w http.ResponseWriter, acs string, xml []byte, relay string) {
-	if err := samlproto.WritePOSTResponse(w, acs, xml, relay); err != nil {
-		p.logger().Error("render page", "err", err)
+func (p *IdP) postForm(w http.ResponseWriter, r *http.Request, acs string, xml []byte, relay string) {
+	err := samlproto.WritePOSTResponse(w, acs, xml, relay)
+	if errors.Is(err, samlproto.ErrUnsafeACS) {
+		p.internalError(w, r, err)
+	} else if err != nil {
+		p.logger().Info("saml response not delivered", "err", err)
 	}
 }

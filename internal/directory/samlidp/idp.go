@@ -48,6 +48,7 @@ type IdP struct {
 	Audit audit.Appender
 
 	keys sync.Map // certificate id -> *rsa.PrivateKey, opened once
+	apps sync.Map // app id -> *appEntry (cache.go)
 }
 
 func (p *IdP) now() time.Time {
@@ -80,6 +81,7 @@ func (p *IdP) Configure(ctx context.Context, c *Config) (*Config, error) {
 	if err := p.Store.PutSAMLConfig(ctx, &cp); err != nil {
 		return nil, fmt.Errorf("configure SAML for app %s: %w", cp.AppID, err)
 	}
+	p.forget(cp.AppID)
 	certs, err := p.Store.SAMLCerts(ctx, cp.AppID)
 	if err != nil {
 		return nil, err
@@ -93,14 +95,13 @@ func (p *IdP) Configure(ctx context.Context, c *Config) (*Config, error) {
 }
 
 // Config returns an app's SAML configuration (directory.ErrNotFound when
-// the app has none).
+// the app has none), at most appCacheTTL old.
 func (p *IdP) Config(ctx context.Context, appID string) (*Config, error) {
-	c, err := p.Store.SAMLConfig(ctx, appID)
+	e, err := p.app(ctx, appID)
 	if err != nil {
 		return nil, err
 	}
-	c.withDefaults()
-	return c, nil
+	return e.cfg.clone(), nil
 }
 
 // base returns the directory's external URL without a trailing slash.
@@ -225,5 +226,5 @@ func (p *IdP) signInResponse(w http.ResponseWriter, r *http.Request, cfg *Config
 			return
 		}
 	}
-	p.postForm(w, in.acs, xml, relayState)
+	p.postForm(w, r, in.acs, xml, relayState)
 }
