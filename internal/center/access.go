@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -487,7 +488,7 @@ func (e *errs) inlinePolicy(doc, field string) {
 func policyProblem(doc string) string {
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(doc), &top); err != nil {
-		return "not a JSON object: " + err.Error()
+		return "not a JSON object: " + jsonProblem(doc, err)
 	}
 	for k, v := range top {
 		switch k {
@@ -531,6 +532,34 @@ func policyProblem(doc string) string {
 		}
 	}
 	return ""
+}
+
+// jsonProblem says why doc is not a JSON object and, for a syntax error,
+// where: "invalid character '}' looking for beginning of object key string
+// at line 3, column 14", so the author finds the place in an editor.
+func jsonProblem(doc string, err error) string {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		// Offset counts the bytes read, the offending one included (at the
+		// end of the input, the last one).
+		line, col := textPosition(doc, int(se.Offset)-1)
+		return fmt.Sprintf("%s at line %d, column %d", se.Error(), line, col)
+	case errors.As(err, &te):
+		return "found a JSON " + te.Value
+	}
+	return err.Error()
+}
+
+// textPosition is the 1-based line and column (in characters) of the byte
+// at offset i of s.
+func textPosition(s string, i int) (line, col int) {
+	i = max(0, min(i, len(s)))
+	before := s[:i]
+	line = strings.Count(before, "\n") + 1
+	col = utf8.RuneCountInString(before[strings.LastIndexByte(before, '\n')+1:]) + 1
+	return line, col
 }
 
 func statementProblem(st map[string]json.RawMessage) string {

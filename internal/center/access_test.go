@@ -157,6 +157,19 @@ func TestInlinePolicy(t *testing.T) {
 	wantInvalid(t, "too long", center.ValidateInlinePolicy(big(100, strings.Repeat(" ", 300))), "less than or equal to 32768")
 }
 
+// A JSON syntax error names its line and column (in characters), so the
+// console can say where to look.
+func TestInlinePolicyJSONErrorPosition(t *testing.T) {
+	for doc, want := range map[string]string{
+		"{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [{\"Effect\": \"Allow\",}]\n}": "invalid character '}' looking for beginning of object key string at line 3, column 36",
+		`{"Sid": "é", x}`:      "invalid character 'x' looking for beginning of object key string at line 1, column 14",
+		`{"Statement": [`:      "unexpected end of JSON input at line 1, column 15",
+		`[{"Effect":"Allow"}]`: "not a JSON object: found a JSON array",
+	} {
+		wantInvalid(t, doc, center.ValidateInlinePolicy(doc), "Member must be a valid IAM policy document: ", want)
+	}
+}
+
 func TestTags(t *testing.T) {
 	if err := center.ValidateTags([]center.Tag{{"team", "ops"}, {"cost-center", ""}, {"Ünïcode key", "a/b:c=d+e@f"}}); err != nil {
 		t.Errorf("ValidateTags: %v", err)

@@ -154,12 +154,19 @@ const layout = `{{define "layout"}}<!doctype html>
 `
 
 // Templates parses the base layout and pages, which define a "content"
-// template each (one set per page: pages maps a name to its source).
-func Templates(pages map[string]string) map[string]*template.Template {
+// template each (one set per page: each map names pages' sources, so a
+// console can keep each area's pages with its handlers). A page named
+// twice is a programming error.
+func Templates(pages ...map[string]string) map[string]*template.Template {
 	base := template.Must(template.New("").Funcs(funcs).Parse(layout))
 	out := map[string]*template.Template{}
-	for name, src := range pages {
-		out[name] = template.Must(template.Must(base.Clone()).Parse(src))
+	for _, set := range pages {
+		for name, src := range set {
+			if _, dup := out[name]; dup {
+				panic("web: page " + name + " defined twice")
+			}
+			out[name] = template.Must(template.Must(base.Clone()).Parse(src))
+		}
 	}
 	return out
 }

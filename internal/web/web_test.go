@@ -21,3 +21,18 @@ func TestFieldRendersItsMessageNextToTheInput(t *testing.T) {
 		t.Fatalf("CSP %q", csp)
 	}
 }
+
+// Pages may come from several sets (one per area); a name twice is a
+// programming error caught at start.
+func TestTemplatesMergesSetsAndRefusesADuplicate(t *testing.T) {
+	page := `{{define "content"}}x{{end}}`
+	if ts := Templates(map[string]string{"a": page}, map[string]string{"b": page}); len(ts) != 2 || ts["a"] == nil || ts["b"] == nil {
+		t.Fatalf("merged %v", ts)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Fatal("a page defined twice did not panic")
+		}
+	}()
+	Templates(map[string]string{"a": page}, map[string]string{"a": page})
+}

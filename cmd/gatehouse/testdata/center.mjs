@@ -118,7 +118,8 @@ async function main() {
   const users = demo.users.map((u) => u.username);
   for (const [p, name] of [['/settings', 'settings'], ['/users', 'users'], ['/users?q=awsdemo', 'users-search'],
     ['/groups', 'groups'], ['/groups?q=Developers', 'groups-search'], ['/permission-sets', 'permission-sets'],
-    ['/accounts', 'accounts'], ['/assignments', 'assignments'], ['/assignments/new', 'wizard-1'], ['/access-graph', 'access-graph-all']]) {
+    ['/accounts', 'accounts'], ['/accounts/222233334444', 'account-sandbox'], ['/assignments', 'assignments'],
+    ['/assignments/new', 'wizard-1'], ['/access-graph', 'access-graph-all']]) {
     await visit(a, base + p);
     await snap(a, name);
   }
@@ -145,6 +146,40 @@ async function main() {
   await Promise.all([a.waitForURL(/done=ps-created/), a.click('button:has-text("Create permission set")')]);
   await expectText(a, '#permission-sets', /S3Reader[\s\S]*PT2H[\s\S]*SecurityAudit/);
   log('bad inline policy refused next to its field; S3Reader created');
+
+  // 3b. The permission set's page: a JSON error is shown next to the field
+  // with its line and column; a tag; S3Reader (unassigned) is deleted,
+  // DeveloperAdmin (assigned) is not.
+  const submit = (page, button, path) => Promise.all([
+    page.waitForURL((u) => u.pathname.endsWith(path)), page.click(`button:has-text("${button}")`)]);
+  await Promise.all([a.waitForURL(/\/permission-sets\/ps-/), a.click('#permission-sets a:has-text("S3Reader")')]);
+  await expectText(a, 'main h1', /Permission set S3Reader/);
+  await a.fill('#f-inlinePolicy', '{\n  "Version": "2012-10-17",\n  "Statement": [{"Effect": "Allow",}]\n}');
+  await submit(a, 'Save inline policy', '/inline-policy');
+  await fieldError(a, 'inlinePolicy', /line 3, column 36/);
+  await snap(a, 'permission-set-json-error');
+  await a.fill('#f-tagKey', 'team');
+  await a.fill('#f-tagValue', 'storage');
+  await Promise.all([a.waitForURL(/done=ps-saved/), a.click('button:has-text("Add tag")')]);
+  await expectText(a, '#tags', /team\s+storage/);
+  await snap(a, 'permission-set');
+  await Promise.all([a.waitForURL(/done=ps-deleted/), a.click('button:has-text("Delete S3Reader")')]);
+  if (/S3Reader/.test(await a.locator('#permission-sets').innerText())) fail('S3Reader is still listed');
+  await Promise.all([a.waitForURL(/\/permission-sets\/ps-/), a.click('#permission-sets a:has-text("DeveloperAdmin")')]);
+  const developerAdmin = a.url();
+  await submit(a, 'Delete DeveloperAdmin', '/delete');
+  await fieldError(a, 'delete', /still assigned/);
+  log('permission set page: JSON error placed, tag added, S3Reader deleted, DeveloperAdmin refused while assigned');
+
+  // 3c. A group's and a user's pages, reached from the lists.
+  await visit(a, base + '/groups?q=AWS-Developers-ReadOnly');
+  await Promise.all([a.waitForURL(/\/groups\/[0-9a-f-]+$/), a.click('#results a:has-text("AWS-Developers-ReadOnly")')]);
+  await expectText(a, '#assignments', /DeveloperReadOnly/);
+  await snap(a, 'group');
+  await visit(a, base + '/users?q=' + encodeURIComponent(users[0]));
+  await Promise.all([a.waitForURL(/\/users\/[0-9a-f-]+$/), a.click(`#results a:has-text("${users[0]}")`)]);
+  await expectText(a, '#access', /DeveloperReadOnly[\s\S]*group AWS-Developers-ReadOnly/);
+  await snap(a, 'user');
 
   // 4. An account with a bad id: the message is next to the field.
   await visit(a, base + '/accounts');
@@ -200,6 +235,10 @@ async function main() {
   await samlSignIn(r, auditor.url, auditor.username, auditor.password, '/console');
   await visit(r, base + '/permission-sets');
   if (await r.locator('form[method=post]:not([action="/start/logout"])').count()) fail('read-only admin sees change forms');
+  for (const p of [developerAdmin, base + '/accounts/222233334444']) {
+    await visit(r, p);
+    if (await r.locator('form[method=post]:not([action="/start/logout"])').count()) fail(`read-only admin sees change forms at ${p}`);
+  }
   await visit(r, base + '/settings');
   if (await r.locator('form[method=post]:not([action="/start/logout"])').count()) fail('read-only admin sees settings forms');
   const csrf = await r.locator('input[name=csrf]').first().inputValue();

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -37,14 +39,30 @@ func awsFieldErrors(err error, fields map[string]string) web.Errors {
 				field = part[st+len(" at '") : end]
 			}
 		}
-		f := ""
-		if field != "" {
-			head, _, _ := strings.Cut(field, ".")
-			f = fields[head]
-		}
-		out.Add(f, web.Sentence(part))
+		out.Add(formField(field, fields), web.Sentence(part))
 	}
 	return out
+}
+
+// reMember is a list member's index in an AWS field name: ".3.member" in
+// "tags.3.member.key".
+var reMember = regexp.MustCompile(`\.\d+\.member`)
+
+// formField finds the form field of an AWS field name in fields: by the
+// whole name ("permissionsBoundary.managedPolicyArn"), then without member
+// indexes ("tags.key"), then by its first part ("managedPolicies").
+func formField(field string, fields map[string]string) string {
+	if field == "" {
+		return ""
+	}
+	if f, ok := fields[field]; ok {
+		return f
+	}
+	if f, ok := fields[reMember.ReplaceAllString(field, "")]; ok {
+		return f
+	}
+	head, _, _ := strings.Cut(field, ".")
+	return fields[head]
 }
 
 // --- users and groups (from SCIM; read-only here) ---
@@ -131,7 +149,7 @@ type policyOption struct {
 }
 
 type permissionSetsData struct {
-	Sets      []*center.PermissionSet
+	Sets      []psRow
 	Policies  []policyOption
 	Durations []string
 }
@@ -151,7 +169,10 @@ func (h *Handler) permissionSetsPage(w http.ResponseWriter, r *http.Request, a *
 	for _, m := range r.PostForm["managed"] {
 		checked[m] = true
 	}
-	d := permissionSetsData{Sets: sets, Durations: SessionDurations}
+	d := permissionSetsData{Durations: SessionDurations}
+	for _, ps := range sets {
+		d.Sets = append(d.Sets, psRow{ps})
+	}
 	for _, arn := range CommonManagedPolicies {
 		d.Policies = append(d.Policies, policyOption{ARN: arn, Name: center.ManagedPolicyName(arn), Checked: checked[arn]})
 	}
@@ -184,12 +205,7 @@ func (h *Handler) createPermissionSet(w http.ResponseWriter, r *http.Request, a 
 		ARN: center.NewPermissionSetARN(inst.InstanceID), Name: form["name"], Description: form["description"],
 		SessionDuration: form["sessionDuration"], InlinePolicy: form["inlinePolicy"], CreatedDate: h.now(),
 	}
-	ps.ManagedPolicies = append(ps.ManagedPolicies, f["managed"]...)
-	for _, line := range strings.FieldsFunc(form["managedOther"], func(r rune) bool { return r == '\n' || r == '\r' || r == ',' }) {
-		if line = strings.TrimSpace(line); line != "" {
-			ps.ManagedPolicies = append(ps.ManagedPolicies, line)
-		}
-	}
+	ps.ManagedPolicies = managedPolicyARNs(f)
 	fail := func(errs web.Errors) {
 		h.permissionSetsPage(w, r, a, formErrorStatus, func(p *web.Page) {
 			p.Form, p.Errors = form, errs
@@ -215,7 +231,22 @@ func (h *Handler) createPermissionSet(w http.ResponseWriter, r *http.Request, a 
 	redirect(w, r, Prefix+"/permission-sets", "ps-created")
 }
 
+// managedPolicyARNs are the AWS managed policies a form names: the
+// picker's checkboxes, then the ARNs typed one a line (or comma-separated).
+func managedPolicyARNs(f url.Values) []string {
+	arns := slices.Clone(f["managed"])
+	for _, line := range strings.FieldsFunc(f.Get("managedOther"), func(r rune) bool { return r == '\n' || r == '\r' || r == ',' }) {
+		if line = strings.TrimSpace(line); line != "" {
+			arns = append(arns, line)
+		}
+	}
+	return arns
+}
+
 // --- accounts ---
+
+// accountFields maps an account's AWS field names to the form's fields.
+var accountFields = map[string]string{"accountId": "id", "name": "name", "email": "email"}
 
 type accountsData struct {
 	Accounts []*center.Account
@@ -251,7 +282,7 @@ func (h *Handler) createAccount(w http.ResponseWriter, r *http.Request, a *acces
 		})
 	}
 	if err := center.ValidateAccount(acct); err != nil {
-		fail(awsFieldErrors(err, map[string]string{"accountId": "id", "name": "name", "email": "email"}))
+		fail(awsFieldErrors(err, accountFields))
 		return
 	}
 	if _, err := h.Store.GetAccount(ctx, acct.ID); err == nil {
@@ -263,7 +294,7 @@ func (h *Handler) createAccount(w http.ResponseWriter, r *http.Request, a *acces
 	}
 	if err := h.Store.PutAccount(ctx, acct); err != nil {
 		if errors.Is(err, center.ErrInvalid) {
-			fail(awsFieldErrors(err, map[string]string{"accountId": "id", "name": "name", "email": "email"}))
+			fail(awsFieldErrors(err, accountFields))
 			return
 		}
 		h.fail(w, r, "add account", err)
@@ -280,11 +311,11 @@ type assignmentRow struct {
 	Type, PrincipalID, Principal string
 }
 
-// assignmentRows lists every assignment, by account, permission set and
-// principal name.
-func (h *Handler) assignmentRows(ctx context.Context, accts []*center.Account, sets []*center.PermissionSet) ([]assignmentRow, error) {
+// principalNames names principals (a user by user name, a group by
+// display name, else by id), reading each once.
+func (h *Handler) principalNames(ctx context.Context) func(typ center.PrincipalType, id string) string {
 	names := map[string]string{}
-	name := func(typ center.PrincipalType, id string) string {
+	return func(typ center.PrincipalType, id string) string {
 		if n, ok := names[id]; ok {
 			return n
 		}
@@ -299,6 +330,12 @@ func (h *Handler) assignmentRows(ctx context.Context, accts []*center.Account, s
 		names[id] = n
 		return n
 	}
+}
+
+// assignmentRows lists the assignments of the permission sets in the
+// accounts, by account, permission set and principal name.
+func (h *Handler) assignmentRows(ctx context.Context, accts []*center.Account, sets []*center.PermissionSet) ([]assignmentRow, error) {
+	name := h.principalNames(ctx)
 	var out []assignmentRow
 	for _, acct := range accts {
 		for _, ps := range sets {
@@ -335,7 +372,8 @@ func (h *Handler) assignments(w http.ResponseWriter, r *http.Request, a *access)
 		h.fail(w, r, "list assignments", err)
 		return
 	}
-	h.render(w, "assignments", http.StatusOK, h.page(r, a, "Account assignments", Prefix+"/assignments", rows))
+	h.render(w, "assignments", http.StatusOK, h.page(r, a, "Account assignments", Prefix+"/assignments",
+		assignmentsData{Assignments: rows, Path: Prefix + "/assignments"}))
 }
 
 type choice struct {
@@ -532,5 +570,5 @@ func (h *Handler) deleteAssignment(w http.ResponseWriter, r *http.Request, a *ac
 	if err == nil && h.OnAssignmentRemoved != nil {
 		h.OnAssignmentRemoved(r.Context(), typ, id)
 	}
-	redirect(w, r, Prefix+"/assignments", "unassigned")
+	redirect(w, r, returnTo(r.PostFormValue("next"), Prefix+"/assignments"), "unassigned")
 }

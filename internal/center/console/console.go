@@ -96,6 +96,8 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	post("/assignments", h.createAssignments)
 	post("/assignments/delete", h.deleteAssignment)
 	get("/access-graph", h.accessGraph)
+	post("/settings/tokens/{id}/rotate", h.rotateToken)
+	h.mountObjects(get, post)
 }
 
 // access is the signed-in admin of a request.
@@ -328,14 +330,18 @@ var nav = []web.NavItem{
 
 // flashes are the fixed messages a redirect after a change may name.
 var flashes = map[string]string{
-	"metadata":     "The identity provider's metadata was saved: sign-in now goes to it.",
-	"revoked":      "The SCIM access token was revoked.",
-	"admins":       "The console's admin groups were saved.",
-	"acknowledged": "The emergency-access alert was acknowledged.",
-	"ps-created":   "The permission set was created.",
-	"account":      "The account was added.",
-	"assigned":     "The assignments were created.",
-	"unassigned":   "The assignment was removed.",
+	"metadata":        "The identity provider's metadata was saved: sign-in now goes to it.",
+	"revoked":         "The SCIM access token was revoked.",
+	"admins":          "The console's admin groups were saved.",
+	"acknowledged":    "The emergency-access alert was acknowledged.",
+	"ps-created":      "The permission set was created.",
+	"account":         "The account was added.",
+	"assigned":        "The assignments were created.",
+	"unassigned":      "The assignment was removed.",
+	"ps-saved":        "The permission set was saved.",
+	"ps-deleted":      "The permission set was deleted.",
+	"account-saved":   "The account was saved.",
+	"account-removed": "The account and its assignments were removed.",
 }
 
 func (h *Handler) page(r *http.Request, a *access, title, current string, data any) *web.Page {

@@ -2,12 +2,17 @@
 // center's listener, the AWS IAM Identity Center console's counterpart:
 // settings (the identity source with an IdP metadata upload and the SP
 // metadata download; automatic provisioning with the SCIM endpoint and its
-// access tokens, each secret shown once, at most two active), the users
-// and groups SCIM brought (read-only), permission sets (AWS managed
-// policies and an inline policy validated as an IAM policy document),
-// accounts, account assignments (a wizard: accounts, then users or groups,
-// then permission sets) and an access graph (users -> groups -> permission
-// sets -> accounts, a server-drawn SVG with a table beside it).
+// access tokens, each secret shown once, at most two active, revoked or
+// rotated), the users and groups SCIM brought (read-only, each with its
+// access), permission sets (a page each: settings, AWS and customer managed
+// policies, an inline policy validated as an IAM policy document, the
+// permissions boundary, tags, deletion refused while assigned), accounts
+// (a page each: edit, remove with its assignments), account assignments (a
+// wizard: accounts, then users or groups, then permission sets) and an
+// access graph (users -> groups -> permission sets -> accounts, a
+// server-drawn SVG with a table beside it). Changes to permission sets and
+// accounts go through the domain's validation (internal/center), as the
+// AWS API's do.
 //
 // Admins sign in like everyone else at the center: through the identity
 // source over SAML (samlsp.SP.Begin with RelayState /console...), which

@@ -163,6 +163,12 @@ func (h *Handler) uploadMetadata(w http.ResponseWriter, r *http.Request, a *acce
 
 // createToken issues a SCIM access token and shows its secret once.
 func (h *Handler) createToken(w http.ResponseWriter, r *http.Request, a *access) {
+	h.issueToken(w, r, a, "A new access token was generated. Copy it now: it is shown only this once.")
+}
+
+// issueToken issues a SCIM access token, unless two are active (AWS's
+// limit), and shows its secret once with flash.
+func (h *Handler) issueToken(w http.ResponseWriter, r *http.Request, a *access, flash string) {
 	now := h.now()
 	t, bearer := center.NewSCIMToken(now)
 	err := h.Store.CreateSCIMToken(r.Context(), t, now)
@@ -179,7 +185,7 @@ func (h *Handler) createToken(w http.ResponseWriter, r *http.Request, a *access)
 	h.log().Info("center console: SCIM token created", "token", t.ID, "by", a.u.UserName)
 	h.settingsPage(w, r, a, http.StatusOK, func(p *web.Page, d *settingsData) {
 		d.NewToken = bearer
-		p.Flash = "A new access token was generated. Copy it now: it is shown only this once."
+		p.Flash = flash
 	})
 }
 

@@ -3,7 +3,13 @@ package console
 import "github.com/gatehouse-id/gatehouse/internal/web"
 
 // pages are the console's pages; each defines "content" for web's layout.
-var pages = web.Templates(map[string]string{
+// Their sources are kept with the area they belong to (corePages here,
+// objectPages with the handlers of the permission set, account, user and
+// group pages).
+var pages = web.Templates(corePages, objectPages)
+
+// corePages are the overview, settings, lists, wizard and access graph.
+var corePages = map[string]string{
 	"overview": `{{define "content"}}{{$d := .Data}}
 <section class="card" aria-labelledby="h-id"><h2 id="h-id">Identity</h2>
 <p>Identity source: {{if eq $d.Source "external"}}external identity provider <code>{{$d.IdPEntityID}}</code>{{else}}Identity Center directory{{end}} · <a href="/console/settings">Settings</a></p>
@@ -44,9 +50,11 @@ var pages = web.Templates(map[string]string{
 <div class="table-wrap"><table id="tokens"><caption class="muted">SCIM access tokens (valid for one year)</caption>
 <thead><tr><th scope="col">Token id</th><th scope="col">Created</th><th scope="col">Expires</th><th scope="col">Status</th>{{if .CanChange}}<th scope="col"><span class="muted">Action</span></th>{{end}}</tr></thead><tbody>
 {{range $d.Tokens}}<tr><td><code>{{.ID}}</code></td><td>{{.Created}}</td><td>{{.Expires}}</td><td>{{.Status}}</td>
-{{if $.CanChange}}<td>{{if .Active}}<form method="post" action="/console/settings/tokens/{{.ID}}/revoke">{{template "csrf" $}}<button type="submit" class="danger" aria-label="Revoke token {{.ID}}">Revoke</button></form>{{end}}</td>{{end}}</tr>
+{{if $.CanChange}}<td>{{if .Active}}<form class="inline" method="post" action="/console/settings/tokens/{{.ID}}/rotate">{{template "csrf" $}}<button type="submit" class="secondary" aria-label="Rotate token {{.ID}}">Rotate</button></form>
+<form class="inline" method="post" action="/console/settings/tokens/{{.ID}}/revoke">{{template "csrf" $}}<button type="submit" class="danger" aria-label="Revoke token {{.ID}}">Revoke</button></form>{{end}}</td>{{end}}</tr>
 {{else}}<tr><td colspan="5">No tokens.</td></tr>{{end}}</tbody></table></div>
-{{if .CanChange}}<form method="post" action="/console/settings/tokens">{{template "csrf" .}}
+{{if .CanChange}}<p class="muted">To rotate without a pause in provisioning, generate a second token, give it to your identity provider, then revoke the first. Rotate revokes a token at once and generates its replacement, for a token that leaked or when two are active.</p>
+<form method="post" action="/console/settings/tokens">{{template "csrf" .}}
 <div class="field"><button type="submit" id="f-token"{{with index .Errors "token"}} aria-invalid="true" aria-describedby="err-token"{{end}}>Generate token</button>
 {{with index .Errors "token"}}<p class="field-error" id="err-token" role="alert">{{.}}</p>{{end}}</div></form>{{end}}
 </section>
@@ -79,7 +87,7 @@ var pages = web.Templates(map[string]string{
 <section class="card" id="results" aria-labelledby="h-users" aria-live="polite"><h2 id="h-users">{{len .Data.Users}} of {{.Data.Total}} users</h2>
 <div class="table-wrap"><table>
 <thead><tr><th scope="col">User name</th><th scope="col">Display name</th><th scope="col">Email</th><th scope="col">Status</th><th scope="col">Access</th></tr></thead><tbody>
-{{range .Data.Users}}<tr><td>{{.UserName}}</td><td>{{.DisplayName}}</td><td>{{.PrimaryEmail}}</td>
+{{range .Data.Users}}<tr><td><a href="/console/users/{{.ID}}">{{.UserName}}</a></td><td>{{.DisplayName}}</td><td>{{.PrimaryEmail}}</td>
 <td>{{if .Active}}<span class="badge on">enabled</span>{{else}}<span class="badge off">disabled</span>{{end}}</td>
 <td><a href="/console/access-graph?user={{.ID}}" aria-label="Access graph of {{.UserName}}">Access graph</a></td></tr>
 {{else}}<tr><td colspan="5">No users match.</td></tr>{{end}}</tbody></table></div></section>
@@ -95,14 +103,14 @@ var pages = web.Templates(map[string]string{
 </form></section>
 <section class="card" id="results" aria-labelledby="h-g" aria-live="polite"><h2 id="h-g">{{len .Data.Groups}} of {{.Data.Total}} groups</h2>
 <div class="table-wrap"><table><thead><tr><th scope="col">Group</th><th scope="col">Members</th><th scope="col">Group id</th></tr></thead><tbody>
-{{range .Data.Groups}}<tr><td>{{.DisplayName}}</td><td>{{len .Members}}</td><td><code>{{.ID}}</code></td></tr>
+{{range .Data.Groups}}<tr><td><a href="/console/groups/{{.ID}}">{{.DisplayName}}</a></td><td>{{len .Members}}</td><td><code>{{.ID}}</code></td></tr>
 {{else}}<tr><td colspan="3">No groups match.</td></tr>{{end}}</tbody></table></div></section>
 {{end}}`,
 
 	"permission-sets": `{{define "content"}}{{$d := .Data}}
 <section class="card" aria-labelledby="h-ps"><h2 id="h-ps">{{len $d.Sets}} permission sets</h2>
 <div class="table-wrap"><table id="permission-sets"><thead><tr><th scope="col">Name</th><th scope="col">Description</th><th scope="col">Session</th><th scope="col">AWS managed policies</th><th scope="col">Inline policy</th></tr></thead><tbody>
-{{range $d.Sets}}<tr><td>{{.Name}}</td><td>{{.Description}}</td><td>{{.SessionDuration}}</td>
+{{range $d.Sets}}<tr><td><a href="{{.Path}}">{{.Name}}</a></td><td>{{.Description}}</td><td>{{.SessionDuration}}</td>
 <td>{{range $i, $m := .ManagedPolicies}}{{if $i}}, {{end}}<code>{{$m}}</code>{{end}}</td><td>{{if .InlinePolicy}}yes{{else}}no{{end}}</td></tr>
 {{else}}<tr><td colspan="5">No permission sets.</td></tr>{{end}}</tbody></table></div></section>
 {{if .CanChange}}<section class="card" aria-labelledby="h-new"><h2 id="h-new">Create permission set</h2>
@@ -110,28 +118,17 @@ var pages = web.Templates(map[string]string{
 {{if index .Errors ""}}<p class="field-error">{{index .Errors ""}}</p>{{end}}
 {{template "field" (hint "Up to 32 letters, digits and +=,.@-_" (required (auto "off" (field . "name" "Name" "text"))))}}
 {{template "field" (field . "description" "Description" "text")}}
-<div class="field"><label for="f-sessionDuration">Session duration</label>
-<select id="f-sessionDuration" name="sessionDuration"{{with index .Errors "sessionDuration"}} aria-invalid="true" aria-describedby="err-sessionDuration"{{end}}>
-{{$cur := index .Form "sessionDuration"}}{{range $d.Durations}}<option{{if eq . $cur}} selected{{end}}>{{.}}</option>{{end}}</select>
-{{with index .Errors "sessionDuration"}}<p class="field-error" id="err-sessionDuration">{{.}}</p>{{end}}</div>
-<fieldset class="field checks"><legend>AWS managed policies</legend>
-{{range $i, $p := $d.Policies}}<div><input type="checkbox" id="mp-{{$i}}" name="managed" value="{{$p.ARN}}"{{if $p.Checked}} checked{{end}}> <label for="mp-{{$i}}">{{$p.Name}} <span class="muted">{{$p.ARN}}</span></label></div>{{end}}
-</fieldset>
-<div class="field"><label for="f-managedOther">Other AWS managed policy ARNs</label>
-<textarea id="f-managedOther" name="managedOther" rows="2"{{with index .Errors "managedOther"}} aria-invalid="true" aria-describedby="err-managedOther"{{else}} aria-describedby="hint-managedOther"{{end}}>{{index .Form "managedOther"}}</textarea>
-<p class="muted" id="hint-managedOther">One per line, such as arn:aws:iam::aws:policy/job-function/DataScientist.</p>
-{{with index .Errors "managedOther"}}<p class="field-error" id="err-managedOther">{{.}}</p>{{end}}</div>
-<div class="field"><label for="f-inlinePolicy">Inline policy (JSON)</label>
-<textarea id="f-inlinePolicy" name="inlinePolicy" rows="8" spellcheck="false"{{with index .Errors "inlinePolicy"}} aria-invalid="true" aria-describedby="err-inlinePolicy"{{else}} aria-describedby="hint-inlinePolicy"{{end}}>{{index .Form "inlinePolicy"}}</textarea>
-<p class="muted" id="hint-inlinePolicy">An IAM policy document: {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}. Optional.</p>
-{{with index .Errors "inlinePolicy"}}<p class="field-error" id="err-inlinePolicy">{{.}}</p>{{end}}</div>
+{{template "duration" .}}
+{{template "managed-picker" .}}
+{{template "inline-policy" .}}
+<p class="muted">Customer managed policies, a permissions boundary and tags are set on the permission set's page once it is created.</p>
 <button type="submit">Create permission set</button></form></section>{{end}}
-{{end}}`,
+{{end}}` + policyFields,
 
 	"accounts": `{{define "content"}}
 <section class="card" aria-labelledby="h-a"><h2 id="h-a">{{len .Data.Accounts}} AWS accounts</h2>
 <div class="table-wrap"><table id="accounts"><thead><tr><th scope="col">Name</th><th scope="col">Account id</th><th scope="col">Email</th><th scope="col">Kind</th></tr></thead><tbody>
-{{range .Data.Accounts}}<tr><td>{{.Name}}</td><td>{{.ID}}</td><td>{{.Email}}</td><td>{{if .RealAWS}}real AWS account{{else}}simulated{{end}}</td></tr>
+{{range .Data.Accounts}}<tr><td><a href="/console/accounts/{{.ID}}">{{.Name}}</a></td><td>{{.ID}}</td><td>{{.Email}}</td><td>{{if .RealAWS}}real AWS account{{else}}simulated{{end}}</td></tr>
 {{else}}<tr><td colspan="4">No accounts.</td></tr>{{end}}</tbody></table></div></section>
 {{if .CanChange}}<section class="card" aria-labelledby="h-new"><h2 id="h-new">Add an AWS account</h2>
 <form method="post" action="/console/accounts" novalidate>{{template "csrf" .}}
@@ -143,15 +140,7 @@ var pages = web.Templates(map[string]string{
 <button type="submit">Add account</button></form></section>{{end}}
 {{end}}`,
 
-	"assignments": `{{define "content"}}
-<section class="card" aria-labelledby="h-as"><h2 id="h-as">{{len .Data}} assignments</h2>
-{{if .CanChange}}<p><a href="/console/assignments/new" id="assign">Assign users or groups</a></p>{{end}}
-<div class="table-wrap"><table id="assignments"><thead><tr><th scope="col">AWS account</th><th scope="col">Permission set</th><th scope="col">Principal</th><th scope="col">Type</th>{{if .CanChange}}<th scope="col"><span class="muted">Action</span></th>{{end}}</tr></thead><tbody>
-{{range .Data}}<tr><td>{{.Account.Name}} <span class="muted">{{.Account.ID}}</span></td><td>{{.PS.Name}}</td><td>{{.Principal}}</td><td>{{.Type}}</td>
-{{if $.CanChange}}<td><form method="post" action="/console/assignments/delete">{{template "csrf" $}}<input type="hidden" name="account" value="{{.Account.ID}}"><input type="hidden" name="permissionSet" value="{{.PS.ARN}}"><input type="hidden" name="principal" value="{{.Type}}:{{.PrincipalID}}">
-<button type="submit" class="secondary" aria-label="Remove {{.PS.Name}} in {{.Account.Name}} from {{.Principal}}">Remove</button></form></td>{{end}}</tr>
-{{else}}<tr><td colspan="5">No assignments.</td></tr>{{end}}</tbody></table></div></section>
-{{end}}`,
+	"assignments": `{{define "content"}}{{template "assignment-table" .}}{{end}}` + assignmentTable,
 
 	"wizard": `{{define "content"}}{{$d := .Data}}
 <nav aria-label="Steps"><ol class="steps">
@@ -201,4 +190,4 @@ var pages = web.Templates(map[string]string{
 {{range $d.Rows}}<tr><td>{{.User}}</td><td>{{.Via}}</td><td>{{.PermissionSet}}</td><td>{{.Account}}</td></tr>
 {{else}}<tr><td colspan="4">No access.</td></tr>{{end}}</tbody></table></div></section>
 {{end}}`,
-})
+}
