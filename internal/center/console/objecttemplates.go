@@ -83,7 +83,7 @@ var objectPages = map[string]string{
 </section>
 
 <section class="card" aria-labelledby="h-inl"><h2 id="h-inl">Inline policy</h2>
-{{if $ps.InlinePolicy}}<pre id="inline-policy">{{$ps.InlinePolicy}}</pre>{{else}}<p class="muted" id="inline-policy">No inline policy.</p>{{end}}
+{{if $ps.InlinePolicy}}<div class="table-wrap"><pre id="inline-policy">{{$ps.InlinePolicy}}</pre></div>{{else}}<p class="muted" id="inline-policy">No inline policy.</p>{{end}}
 {{if .CanChange}}<form method="post" action="{{$d.Path}}/inline-policy" novalidate>{{template "csrf" .}}
 {{template "inline-policy" .}}
 <button type="submit">Save inline policy</button></form>
