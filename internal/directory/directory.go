@@ -173,6 +173,21 @@ type Store interface {
 	// MemberOf lists the groups that directly contain the object.
 	MemberOf(ctx context.Context, memberID string) ([]string, error)
 
+	// AddOwner makes a user an owner of a group (Graph's group owners).
+	// An unknown group is ErrNotFound; an owner that is not a live user
+	// is ErrInvalid; an owner added twice is ErrConflict, as in Graph.
+	// Owners are not members and are not provisioned, so owner changes
+	// append nothing to the outbox. A user's ownerships go when the user
+	// is purged, and a group's when the group is deleted.
+	AddOwner(ctx context.Context, groupID, userID string, at time.Time) error
+	// RemoveOwner is ErrNotFound when the user does not own the group.
+	RemoveOwner(ctx context.Context, groupID, userID string) error
+	// Owners lists the ids of a group's owners, soft-deleted users
+	// included (ActiveOwners keeps the ones who may act), in id order.
+	Owners(ctx context.Context, groupID string) ([]string, error)
+	// OwnedGroups lists the ids of the groups a user owns, in id order.
+	OwnedGroups(ctx context.Context, userID string) ([]string, error)
+
 	CreateApp(ctx context.Context, a *App) error
 	GetApp(ctx context.Context, id string) (*App, error)
 	ListApps(ctx context.Context) ([]*App, error)

@@ -74,6 +74,9 @@ func RunDirectory(t *testing.T, open OpenDirectory) {
 		{"AddMemberErrors", testDirAddMemberErrors},
 		{"RemoveMember", testDirRemoveMember},
 		{"DeleteGroup", testDirDeleteGroup},
+		{"Owners", testDirOwners},
+		{"OwnerErrors", testDirOwnerErrors},
+		{"OwnersGoWithUserAndGroup", testDirOwnersGoWithUserAndGroup},
 
 		{"Apps", testDirApps},
 		{"Assign", testDirAssign},
