@@ -163,7 +163,7 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (*instance,
 		// everyone else; their console role decides what they may do.
 		(&console.Handler{Store: in.dirStore, Credentials: in.dirStore, Roles: in.dirStore, MFA: in.dirStore,
 			SignIn: in.signin, Engine: in.engine, Governance: in.governance, Reviews: in.reviews, Audit: in.audit,
-			Logger: log}).Mount(mux)
+			IdP: in.idp, Logger: log}).Mount(mux)
 		handler := audit.HTTP(in.audit, classifyDirectory, log, metrics.Observe("directory", mux, log))
 		if in.dir, err = httpserver.Listen("directory", cfg.Directory.Listen, handler); err != nil {
 			in.close()

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/internal/directory"
+	"github.com/gatehouse-id/gatehouse/internal/directory/samlidp"
 	"github.com/gatehouse-id/gatehouse/internal/directory/signin"
 	"github.com/gatehouse-id/gatehouse/internal/governance"
 	"github.com/gatehouse-id/gatehouse/internal/governance/reviews"
@@ -51,13 +52,17 @@ type Handler struct {
 	// Reviews are the access reviews; nil hides their page.
 	Reviews *reviews.Service
 	// Audit reads the audit log; nil hides its page.
-	Audit  AuditReader
+	Audit AuditReader
+	// IdP is the SAML identity provider whose per-app single sign-on the
+	// apps' SAML pages manage; nil hides them.
+	IdP    *samlidp.IdP
 	Logger *slog.Logger
 	Now    func() time.Time
 }
 
-// maxFormBytes bounds a form body.
-const maxFormBytes = 64 << 10
+// maxFormBytes bounds a form body: an SP's metadata may be up to 1 MiB
+// (samlidp.ParseSPMetadata), and a multipart upload adds its framing.
+const maxFormBytes = 1<<20 + 64<<10
 
 // Mount registers the console's routes.
 func (h *Handler) Mount(mux *http.ServeMux) {
@@ -82,6 +87,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	post("/users/{id}/groups/add", h.addUserGroup)
 	post("/users/{id}/groups/remove", h.removeUserGroup)
 	get("/groups", h.groups)
+	h.mountGroupAdmin(get, post)
 	get("/groups/{id}", h.group)
 	post("/groups/{id}/members/add", h.addMember)
 	post("/groups/{id}/members/remove", h.removeMember)
@@ -96,6 +102,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	if h.Audit != nil {
 		get("/audit", h.auditPage)
 	}
+	h.mountApps(get, post)
 	get("/apps/{id}/provisioning", h.provisioning)
 	post("/apps/{id}/provisioning/{action}", h.provisioningAction)
 }
@@ -115,7 +122,14 @@ func (h *Handler) guard(write bool, fn func(http.ResponseWriter, *http.Request, 
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if write {
 			r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-			if err := r.ParseForm(); err != nil {
+			var err error
+			if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+				// A file upload (SP metadata); ParseForm leaves it unread.
+				err = r.ParseMultipartForm(maxFormBytes)
+			} else {
+				err = r.ParseForm()
+			}
+			if err != nil {
 				h.deny(w, http.StatusBadRequest, "The form could not be read.")
 				return
 			}
@@ -191,6 +205,7 @@ var nav = []web.NavItem{
 	{Label: "Overview", Href: Prefix},
 	{Label: "Users", Href: Prefix + "/users"},
 	{Label: "Groups", Href: Prefix + "/groups"},
+	{Label: "Enterprise apps", Href: Prefix + "/apps"},
 	{Label: "Just-in-time access", Href: Prefix + "/governance"},
 	{Label: "Access reviews", Href: Prefix + "/reviews"},
 	{Label: "Audit log", Href: Prefix + "/audit"},
@@ -211,6 +226,23 @@ var flashes = map[string]string{
 	"restarted":    "Provisioning restarted: quarantine and escrows cleared, an initial cycle begins.",
 	"eligible":     "The eligibility was added: the principal can activate the group at My access.",
 	"ineligible":   "The eligibility was removed. Activations already in force run until they end.",
+
+	// Groups created and deleted, enterprise apps and their single sign-on.
+	"group-created": "The group was created.",
+	"group-deleted": "The group was deleted: its members, memberships and app assignments went with it.",
+	"app-created":   "The application was created: set up its single sign-on and assign users and groups.",
+	"app-deleted":   "The application was deleted: its assignments, single sign-on settings and certificates went with it.",
+	"assigned":      "The user or group was assigned to the application.",
+	"unassigned":    "The assignment was removed.",
+	"saml-saved":    "The single sign-on settings were saved.",
+	"metadata":      "The service provider's metadata was applied.",
+	"claim-saved":   "The claim was saved.",
+	"claim-removed": "The claim was removed.",
+	"claims-reset":  "The claims are the defaults again.",
+	"aws-roles":     "The AWS IAM role claims were saved.",
+	"cert-created":  "A new certificate was created, inactive: publish it to the service provider, then make it active.",
+	"cert-active":   "The certificate is now the one responses are signed with.",
+	"cert-removed":  "The certificate was deleted.",
 }
 
 func (h *Handler) page(r *http.Request, a *access, title, current string, data any) *web.Page {
@@ -263,13 +295,7 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request, a *access) {
 	}
 	d := overviewData{Users: len(users), Groups: len(groups)}
 	for _, app := range apps {
-		row := appRow{App: app, Status: provisioning.StatusNotConfigured}
-		if h.Engine != nil {
-			if st, err := h.Engine.Status(ctx, app.ID); err == nil {
-				row.Status = st.Status
-			}
-		}
-		d.Apps = append(d.Apps, row)
+		d.Apps = append(d.Apps, appRow{App: app, Status: h.provisioningStatus(ctx, app.ID)})
 	}
 	h.render(w, "overview", http.StatusOK, h.page(r, a, "Overview", Prefix, d))
 }
@@ -320,8 +346,7 @@ var userFields = map[string]string{
 }
 
 func (h *Handler) newUser(w http.ResponseWriter, r *http.Request, a *access) {
-	if !a.canChange() {
-		h.deny(w, http.StatusForbidden, "Your console role is read-only: you can view, not change.")
+	if !h.mayChange(w, a) {
 		return
 	}
 	h.render(w, "newuser", http.StatusOK, h.page(r, a, "New user", Prefix+"/users", nil))

@@ -21,15 +21,18 @@ import (
 	"github.com/gatehouse-id/gatehouse/internal/audit"
 	"github.com/gatehouse-id/gatehouse/internal/directory"
 	"github.com/gatehouse-id/gatehouse/internal/directory/console"
+	"github.com/gatehouse-id/gatehouse/internal/directory/samlidp"
 	"github.com/gatehouse-id/gatehouse/internal/directory/signin"
 	"github.com/gatehouse-id/gatehouse/internal/directory/signin/signintest"
 	"github.com/gatehouse-id/gatehouse/internal/governance"
 	"github.com/gatehouse-id/gatehouse/internal/governance/reviews"
+	"github.com/gatehouse-id/gatehouse/internal/provisioning"
 	"github.com/gatehouse-id/gatehouse/internal/secret"
 	"github.com/gatehouse-id/gatehouse/internal/store"
 	"github.com/gatehouse-id/gatehouse/internal/store/auditdb"
 	"github.com/gatehouse-id/gatehouse/internal/store/directorydb"
 	"github.com/gatehouse-id/gatehouse/internal/store/governancedb"
+	"github.com/gatehouse-id/gatehouse/internal/store/provisioningdb"
 	"github.com/gatehouse-id/gatehouse/internal/store/reviewsdb"
 )
 
@@ -55,11 +58,15 @@ type env struct {
 	gov   *governance.Service
 	rev   *reviews.Service
 	audit *audit.Log
+	idp   *samlidp.IdP
+	// engine is the provisioning engine, not running: its jobs are read
+	// and written, nothing is sent to a target.
+	engine *provisioning.Engine
 }
 
-// newEnv serves sign-in and the console on a real HTTP server over a fresh
-// SQLite file. Provisioning (Engine) is left out: these tests are about
-// users and groups.
+// newEnv serves sign-in, the SAML IdP and the console on a real HTTP
+// server over a fresh SQLite file, with a provisioning engine that is not
+// running.
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "directory.db"))
@@ -80,11 +87,14 @@ func newEnv(t *testing.T) *env {
 	rs := reviewsdb.New(db)
 	rev := &reviews.Service{Store: rs, Dir: st, SignIns: rs, Logger: quiet}
 	log := audit.NewLog(auditdb.New(db), []byte("test audit key"))
+	idp := &samlidp.IdP{Directory: st, Store: st, Box: box, Auth: sh, Logger: quiet}
+	idp.Mount(mux)
+	eng := &provisioning.Engine{Dir: st, Store: provisioningdb.New(db), Box: box, Logger: quiet}
 	(&console.Handler{Store: st, Credentials: st, Roles: st, MFA: st, SignIn: sh, Governance: gov, Reviews: rev,
-		Audit: log, Logger: quiet}).Mount(mux)
+		Audit: log, IdP: idp, Engine: eng, Logger: quiet}).Mount(mux)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	return &env{t: t, st: st, srv: srv, gov: gov, rev: rev, audit: log}
+	return &env{t: t, st: st, srv: srv, gov: gov, rev: rev, audit: log, idp: idp, engine: eng}
 }
 
 // in is e for a subtest: helpers must fail the test running on their own

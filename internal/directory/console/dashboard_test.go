@@ -99,10 +99,11 @@ func TestDashboardRenders(t *testing.T) {
 	now := time.Now()
 	st := &provisioning.JobStatus{AppID: "app1", Provisioned: map[string]int{"user": 3}}
 	logs := []provisioning.LogEntry{{CycleID: "c", At: now.Add(-time.Minute), Status: "failure", ErrorCode: `<b>x</b>`}}
+	app := &directory.App{ID: "app1", DisplayName: "AWS"}
 	p := &web.Page{Console: "Directory console", Static: Prefix + "/static/", Title: "Provisioning", Nav: nav,
 		Role: RoleAdmin, Errors: web.Errors{}, Form: map[string]string{},
-		Data: &provData{App: &directory.App{ID: "app1", DisplayName: "AWS"}, St: st, Dash: buildDashboard(st, logs, now),
-			Actions: logActions, Statuses: logStatuses}}
+		Data: &provData{Tabs: appTabs{App: app, Tab: "provisioning", Prov: true}, App: app, St: st,
+			Dash: buildDashboard(st, logs, now), Actions: logActions, Statuses: logStatuses}}
 	rec := httptest.NewRecorder()
 	web.Render(rec, slog.New(slog.DiscardHandler), pages["provisioning"], http.StatusOK, p)
 	if rec.Code != http.StatusOK {

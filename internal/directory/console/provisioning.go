@@ -18,6 +18,7 @@ var (
 )
 
 type provData struct {
+	Tabs     appTabs
 	App      *directory.App
 	St       *provisioning.JobStatus
 	Percent  int
@@ -42,7 +43,7 @@ func (h *Handler) loadProv(w http.ResponseWriter, r *http.Request) (*provData, b
 		h.fail(w, r, "read app", err)
 		return nil, false
 	}
-	d := &provData{App: app, Actions: logActions, Statuses: logStatuses}
+	d := &provData{Tabs: h.tabs(app, "provisioning"), App: app, Actions: logActions, Statuses: logStatuses}
 	st, err := h.Engine.Status(ctx, app.ID)
 	if errors.Is(err, provisioning.ErrNotFound) {
 		st = &provisioning.JobStatus{AppID: app.ID, Status: provisioning.StatusNotConfigured}
@@ -101,7 +102,7 @@ func (h *Handler) provisioning(w http.ResponseWriter, r *http.Request, a *access
 	if !ok {
 		return
 	}
-	h.render(w, "provisioning", http.StatusOK, h.page(r, a, "Provisioning: "+d.App.DisplayName, Prefix, d))
+	h.render(w, "provisioning", http.StatusOK, h.page(r, a, "Provisioning: "+d.App.DisplayName, Prefix+"/apps", d))
 }
 
 func (h *Handler) provisioningAction(w http.ResponseWriter, r *http.Request, a *access) {
@@ -150,7 +151,7 @@ func (h *Handler) onDemand(w http.ResponseWriter, r *http.Request, a *access) {
 			return
 		}
 		d.OnDemand = entries
-		p := h.page(r, a, "Provisioning: "+d.App.DisplayName, Prefix, d)
+		p := h.page(r, a, "Provisioning: "+d.App.DisplayName, Prefix+"/apps", d)
 		p.Form["subject"], p.Errors, p.Flash, p.Error = name, errs, flash, msg
 		h.render(w, "provisioning", status, p)
 	}

@@ -5,7 +5,7 @@ import "github.com/gatehouse-id/gatehouse/internal/web"
 // pages are the console's pages; each defines "content" for web's layout.
 // Their sources are kept with the area they belong to (corePages here, the
 // others in the files of their handlers).
-var pages = web.Templates(union(corePages))
+var pages = web.Templates(union(corePages, appPages, samlPages, groupAdminPages))
 
 // union merges page sources; a name defined twice is a programming error.
 func union(srcs ...map[string]string) map[string]string {
@@ -31,7 +31,7 @@ var corePages = map[string]string{
 <section class="card" aria-labelledby="h-apps"><h2 id="h-apps">Enterprise applications</h2>
 <div class="table-wrap"><table><caption class="muted">Apps and their provisioning</caption>
 <thead><tr><th scope="col">Application</th><th scope="col">Provisioning</th></tr></thead><tbody>
-{{range .Data.Apps}}<tr><td>{{.App.DisplayName}}</td><td><a href="/console/apps/{{.App.ID}}/provisioning">{{.Status}}</a></td></tr>
+{{range .Data.Apps}}<tr><td><a href="/console/apps/{{.App.ID}}">{{.App.DisplayName}}</a></td><td><a href="/console/apps/{{.App.ID}}/provisioning">{{.Status}}</a></td></tr>
 {{else}}<tr><td colspan="2">No apps.</td></tr>{{end}}</tbody></table></div></section>
 {{end}}`,
 
@@ -170,6 +170,7 @@ var corePages = map[string]string{
 
 	"groups": `{{define "content"}}
 <section class="card" aria-labelledby="h-g"><h2 id="h-g">{{len .Data.Groups}} groups</h2>
+{{if .CanChange}}<p><a href="/console/groups/new">New group</a></p>{{end}}
 <div class="table-wrap"><table><thead><tr><th scope="col">Group</th><th scope="col">Description</th><th scope="col">Direct members</th></tr></thead><tbody>
 {{range .Data.Groups}}<tr><td><a href="/console/groups/{{.G.ID}}">{{.G.DisplayName}}</a></td><td>{{.G.Description}}</td><td>{{.Members}}</td></tr>
 {{else}}<tr><td colspan="3">No groups.</td></tr>{{end}}</tbody></table></div></section>
@@ -187,9 +188,11 @@ var corePages = map[string]string{
 <button type="submit">Add member</button></form>{{end}}</section>
 {{if .Data.MemberOf}}<section class="card" aria-labelledby="h-p"><h2 id="h-p">Member of</h2><ul>
 {{range .Data.MemberOf}}<li><a href="/console/groups/{{.ID}}">{{.DisplayName}}</a></li>{{end}}</ul></section>{{end}}
+{{if .CanChange}}<section class="card" aria-labelledby="h-del"><h2 id="h-del">Delete</h2>
+<p><a href="/console/groups/{{$g.ID}}/delete" id="delete-group">Delete this group</a></p></section>{{end}}
 {{end}}`,
 
-	"provisioning": `{{define "content"}}{{$d := .Data}}{{$st := $d.St}}
+	"provisioning": appTabsTemplate + `{{define "content"}}{{$d := .Data}}{{$st := $d.St}}{{template "apptabs" $d.Tabs}}
 <section class="card" id="status" aria-labelledby="h-st" hx-get="/console/apps/{{$d.App.ID}}/provisioning" hx-trigger="every 3s" hx-select="#status" hx-swap="outerHTML">
 <h2 id="h-st">Status</h2>
 {{with $st.Quarantine}}<div class="banner-quarantine" role="alert"><strong>Quarantined:</strong> {{.Reason}}{{if .Error}}: {{.Error}}{{end}}

@@ -9,7 +9,7 @@
 //	GET/POST           /users
 //	GET/PATCH/DELETE   /users/{id | userPrincipalName}
 //	GET                /users/{id}/memberOf, /users/{id}/transitiveMemberOf
-//	GET                /users/{id}/manager
+//	GET                /users/{id}/manager, /users/{id}/ownedObjects
 //	PUT/DELETE         /users/{id}/manager/$ref
 //	GET/POST           /groups
 //	GET/PATCH/DELETE   /groups/{id}
@@ -17,6 +17,9 @@
 //	                   /groups/{id}/transitiveMembers, /groups/{id}/memberOf, .../transitiveMemberOf
 //	POST               /groups/{id}/members/$ref
 //	DELETE             /groups/{id}/members/{memberId}/$ref
+//	GET                /groups/{id}/owners, .../owners/microsoft.graph.user (or .group)
+//	POST               /groups/{id}/owners/$ref
+//	DELETE             /groups/{id}/owners/{ownerId}/$ref
 //	GET                /directoryObjects/{id}
 //	GET                /directory/deletedItems/microsoft.graph.user (and .group, always empty)
 //	GET/DELETE         /directory/deletedItems/{id}
@@ -30,8 +33,8 @@
 //     startswith joined by and, $select, $top with @odata.nextLink and an
 //     opaque $skiptoken), resolves the objects in the path (404 when absent)
 //     and reads the whole body before it writes anything.
-//  3. Writes go through directory.Store, whose every write appends to the
-//     change outbox in the same transaction; users and groups are checked
+//  3. Writes go through directory.Store, whose every write but an owner's
+//     appends to the change outbox in the same transaction; users and groups are checked
 //     with directory.ValidateUser and ValidateGroup first, and a PATCH is
 //     applied and validated inside the store's update closure, so bad input
 //     changes nothing.
@@ -47,7 +50,8 @@
 // never stored or logged, until password sign-in exists, and a PATCH that
 // sets it (a password reset) is refused; $count, $orderby,
 // $search and $expand are refused with Request_UnsupportedQuery; only
-// security groups exist (mailEnabled false, groupTypes empty), so group
-// owners, Microsoft 365 and dynamic groups are refused with a message
-// saying so.
+// security groups exist (mailEnabled false, groupTypes empty), so
+// Microsoft 365 and dynamic groups are refused with a message saying so;
+// a group's owners are users (no service principals), and its last owner
+// may be removed (owners.go).
 package graphapi

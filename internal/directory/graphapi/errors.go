@@ -27,6 +27,7 @@ const (
 	msgInvalidToken   = "Access token validation failure."
 	msgUPNConflict    = "Another object with the same value for property userPrincipalName already exists."
 	msgMemberConflict = "One or more added object references already exist for the following modified properties: 'members'."
+	msgOwnerConflict  = "One or more added object references already exist for the following modified properties: 'owners'."
 	msgMethod         = "Specified HTTP method is not allowed for the request target."
 	msgBadJSON        = "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format."
 	msgInternal       = "An unspecified error has occurred."
@@ -82,11 +83,12 @@ var errUnchanged = errors.New("unchanged")
 //  2. *directory.AttrError: 400 Request_BadRequest naming the attribute,
 //     with an InvalidValue detail.
 //  3. directory.ErrInvalid (cycles, restoring onto a taken UPN): 400.
-//  4. directory.ErrConflict: 400 as Graph answers it: on a members $ref, the
-//     "already exist ... 'members'" message; on users, the
+//  4. directory.ErrConflict: 400 as Graph answers it: on a members or
+//     owners $ref, the "already exist ... 'members'" ('owners') message; on users, the
 //     userPrincipalName ObjectConflict.
 //  5. directory.ErrNotFound: 404 naming the object of the route (the member
-//     for .../members/{memberId}/$ref, else {id}).
+//     or owner for .../members/{memberId}/$ref and .../owners/{ownerId}/$ref,
+//     else {id}).
 //  6. a body over MaxBodyBytes: 413.
 //  7. anything else: 500, logged.
 func toGraphError(r *http.Request, err error) *graphError {
@@ -107,6 +109,9 @@ func toGraphError(r *http.Request, err error) *graphError {
 	case errors.Is(err, directory.ErrConflict):
 		if strings.Contains(r.Pattern, "/members/$ref") {
 			return badRequest(msgMemberConflict)
+		}
+		if strings.Contains(r.Pattern, "/owners/$ref") {
+			return badRequest(msgOwnerConflict)
 		}
 		if strings.Contains(r.Pattern, "/users") {
 			return &graphError{status: http.StatusBadRequest, code: codeBadRequest, msg: msgUPNConflict,

@@ -15,34 +15,39 @@ import (
 	"github.com/gatehouse-id/gatehouse/internal/directory"
 )
 
-// maxCreateMembers is how many members@odata.bind a group create may carry
-// (Graph: "a maximum of 20 relationships, such as owners and members").
-const maxCreateMembers = 20
+// maxCreateBinds is how many members@odata.bind and owners@odata.bind
+// together a group create may carry (Graph: "a maximum of 20
+// relationships, such as owners and members").
+const maxCreateBinds = 20
 
 // unsupportedGroupProps are real Graph group properties this directory does
 // not hold (it has security groups with assigned membership only).
 var unsupportedGroupProps = map[string]bool{
 	"visibility": true, "isAssignableToRole": true, "membershipRule": true, "membershipRuleProcessingState": true,
-	"classification": true, "preferredDataLocation": true, "proxyAddresses": true, "owners@odata.bind": true,
+	"classification": true, "preferredDataLocation": true, "proxyAddresses": true,
 	"theme": true, "resourceBehaviorOptions": true, "resourceProvisioningOptions": true,
 }
 
+// groupBinds are the references a group is created with.
+type groupBinds struct{ members, owners []string }
+
 // applyGroup sets the properties of a POST or PATCH body on g and returns
-// the members@odata.bind references (allowed on create only).
-func applyGroup(g *directory.Group, body map[string]json.RawMessage, create bool) ([]string, error) {
+// the members@odata.bind and owners@odata.bind references (allowed on
+// create only).
+func applyGroup(g *directory.Group, body map[string]json.RawMessage, create bool) (groupBinds, error) {
 	keys := make([]string, 0, len(body))
 	for k := range body {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	var binds []string
+	var binds groupBinds
 	for _, k := range keys {
 		raw := body[k]
 		switch k {
 		case "displayName", "description", "mailNickname":
 			s, err := decodeString(directory.ResourceGroup, k, raw)
 			if err != nil {
-				return nil, err
+				return groupBinds{}, err
 			}
 			switch k {
 			case "displayName":
@@ -55,43 +60,48 @@ func applyGroup(g *directory.Group, body map[string]json.RawMessage, create bool
 		case "securityEnabled":
 			b, err := decodeBool(directory.ResourceGroup, k, raw)
 			if err != nil {
-				return nil, err
+				return groupBinds{}, err
 			}
 			g.SecurityEnabled = b
 		case "mailEnabled":
 			b, err := decodeBool(directory.ResourceGroup, k, raw)
 			if err != nil {
-				return nil, err
+				return groupBinds{}, err
 			}
 			if b {
-				return nil, badRequest("Mail-enabled groups are not supported: this directory holds security groups; set mailEnabled to false.")
+				return groupBinds{}, badRequest("Mail-enabled groups are not supported: this directory holds security groups; set mailEnabled to false.")
 			}
 		case "groupTypes":
 			ts, err := decodeStrings(directory.ResourceGroup, k, raw)
 			if err != nil {
-				return nil, err
+				return groupBinds{}, err
 			}
 			if len(ts) > 0 {
-				return nil, badRequest("groupTypes %q is not supported: this directory holds security groups with assigned membership only (groupTypes []); Microsoft 365 (Unified) and dynamic groups are not.", ts)
+				return groupBinds{}, badRequest("groupTypes %q is not supported: this directory holds security groups with assigned membership only (groupTypes []); Microsoft 365 (Unified) and dynamic groups are not.", ts)
 			}
-		case "members@odata.bind":
+		case "members@odata.bind", "owners@odata.bind":
+			nav, _, _ := strings.Cut(k, "@")
 			if !create {
-				return nil, badRequest("members@odata.bind is only accepted when a group is created; add members with POST /groups/{id}/members/$ref.")
+				return groupBinds{}, badRequest("%s is only accepted when a group is created; add %s with POST /groups/{id}/%s/$ref.", k, nav, nav)
 			}
-			ss, err := decodeStrings(directory.ResourceGroup, "members", raw)
+			ss, err := decodeStrings(directory.ResourceGroup, nav, raw)
 			if err != nil {
-				return nil, err
+				return groupBinds{}, err
 			}
-			binds = ss
+			if nav == "members" {
+				binds.members = ss
+			} else {
+				binds.owners = ss
+			}
 		default:
 			switch {
 			case strings.HasPrefix(k, "@odata."):
 			case readOnly[k] || k == "mail":
-				return nil, badRequest("Property '%s' is read-only and cannot be set.", k)
+				return groupBinds{}, badRequest("Property '%s' is read-only and cannot be set.", k)
 			case unsupportedGroupProps[k]:
-				return nil, badRequest("Property '%s' is not supported by this directory.", k)
+				return groupBinds{}, badRequest("Property '%s' is not supported by this directory.", k)
 			default:
-				return nil, badRequest("Property '%s' does not exist as a declared property or extension property.", k)
+				return groupBinds{}, badRequest("Property '%s' does not exist as a declared property or extension property.", k)
 			}
 		}
 	}
@@ -204,9 +214,9 @@ func (h *Handler) listGroups(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// POST /groups: 201 with the group. Members given with members@odata.bind
-// are resolved before anything is written; if adding one fails, the group
-// is deleted again.
+// POST /groups: 201 with the group. Members and owners given with
+// members@odata.bind and owners@odata.bind are resolved before anything is
+// written; if adding one fails, the group is deleted again.
 func (h *Handler) createGroup(w http.ResponseWriter, r *http.Request) error {
 	body, err := readObject(r)
 	if err != nil {
@@ -224,37 +234,63 @@ func (h *Handler) createGroup(w http.ResponseWriter, r *http.Request) error {
 	if err := directory.ValidateGroup(g); err != nil {
 		return err
 	}
-	if len(binds) > maxCreateMembers {
-		return badRequest("A group can be created with at most %d members@odata.bind; add the other %d with POST /groups/{id}/members/$ref.", maxCreateMembers, len(binds)-maxCreateMembers)
+	if n := len(binds.members) + len(binds.owners); n > maxCreateBinds {
+		return badRequest("A group can be created with at most %d members@odata.bind and owners@odata.bind together; add the other %d with POST /groups/{id}/members/$ref or /owners/$ref.", maxCreateBinds, n-maxCreateBinds)
 	}
-	var members []string
-	for _, b := range binds {
-		ref, err := parseRefString(b)
-		if err != nil {
-			return err
-		}
-		_, id, err := h.resolveRef(r.Context(), ref)
-		if err != nil {
-			return err
-		}
-		if !slices.Contains(members, id) {
-			members = append(members, id)
-		}
+	members, err := h.resolveBinds(r.Context(), binds.members, false)
+	if err != nil {
+		return err
+	}
+	owners, err := h.resolveBinds(r.Context(), binds.owners, true)
+	if err != nil {
+		return err
 	}
 	if err := h.Store.CreateGroup(r.Context(), g); err != nil {
 		return fmt.Errorf("create group %q: %w", g.DisplayName, err)
 	}
+	undo := func(what, id string, err error) error {
+		if derr := h.Store.DeleteGroup(r.Context(), g.ID, now); derr != nil {
+			h.log().ErrorContext(r.Context(), "graph: undo group create", "id", g.ID, "err", derr)
+		}
+		return fmt.Errorf("add %s %s to new group: %w", what, id, err)
+	}
 	for _, m := range members {
 		if err := h.Store.AddMember(r.Context(), g.ID, m, now); err != nil {
-			if derr := h.Store.DeleteGroup(r.Context(), g.ID, now); derr != nil {
-				h.log().ErrorContext(r.Context(), "graph: undo group create", "id", g.ID, "err", derr)
-			}
-			return fmt.Errorf("add member %s to new group: %w", m, err)
+			return undo("member", m, err)
 		}
 	}
-	h.log().InfoContext(r.Context(), "graph: group created", "id", g.ID, "displayName", g.DisplayName, "members", len(members))
+	for _, o := range owners {
+		if err := h.Store.AddOwner(r.Context(), g.ID, o, now); err != nil {
+			return undo("owner", o, err)
+		}
+	}
+	h.log().InfoContext(r.Context(), "graph: group created", "id", g.ID, "displayName", g.DisplayName,
+		"members", len(members), "owners", len(owners))
 	h.writeEntity(w, r, http.StatusCreated, "groups/$entity", groupObject(g, false))
 	return nil
+}
+
+// resolveBinds resolves @odata.bind references to object ids, once each;
+// owners must be users.
+func (h *Handler) resolveBinds(ctx context.Context, binds []string, owners bool) ([]string, error) {
+	var ids []string
+	for _, b := range binds {
+		ref, err := parseRefString(b)
+		if err != nil {
+			return nil, err
+		}
+		kind, id, err := h.resolveRef(ctx, ref)
+		if err != nil {
+			return nil, err
+		}
+		if owners && kind != directory.KindUser {
+			return nil, errOwnerKind(id)
+		}
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	return ids, nil
 }
 
 // GET /groups/{id}
@@ -400,6 +436,12 @@ func (h *Handler) listMembersOf(w http.ResponseWriter, r *http.Request, transiti
 // GET /groups/{id}/members/microsoft.graph.user (or .group): the members
 // of one type, the OData cast.
 func (h *Handler) listMembersCast(w http.ResponseWriter, r *http.Request) error {
+	return h.listCast(w, r, func(ctx context.Context, gid string) ([]object, error) { return h.members(ctx, gid, false) })
+}
+
+// listCast answers the cast segment {cast} of a group's directoryObjects
+// that load lists.
+func (h *Handler) listCast(w http.ResponseWriter, r *http.Request, load func(context.Context, string) ([]object, error)) error {
 	var res *resource
 	var want, set string
 	switch strings.ToLower(r.PathValue("cast")) {
@@ -419,7 +461,7 @@ func (h *Handler) listMembersCast(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	objs, err := h.members(r.Context(), g.ID, false)
+	objs, err := load(r.Context(), g.ID)
 	if err != nil {
 		return err
 	}
@@ -439,19 +481,7 @@ func (h *Handler) listMembersCast(w http.ResponseWriter, r *http.Request) error 
 // or more added object references already exist"; a group that would
 // contain itself is 400.
 func (h *Handler) addMember(w http.ResponseWriter, r *http.Request) error {
-	g, err := h.resolveGroup(r.Context(), r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	body, err := readObject(r)
-	if err != nil {
-		return err
-	}
-	ref, err := parseRef(body)
-	if err != nil {
-		return err
-	}
-	_, mid, err := h.resolveRef(r.Context(), ref)
+	g, _, mid, err := h.groupRef(r)
 	if err != nil {
 		return err
 	}
@@ -460,6 +490,27 @@ func (h *Handler) addMember(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// groupRef reads a $ref request to group {id}: the group, and the kind
+// and id of the live user or group its body's "@odata.id" names.
+func (h *Handler) groupRef(r *http.Request) (g *directory.Group, kind, id string, err error) {
+	if g, err = h.resolveGroup(r.Context(), r.PathValue("id")); err != nil {
+		return nil, "", "", err
+	}
+	body, err := readObject(r)
+	if err != nil {
+		return nil, "", "", err
+	}
+	ref, err := parseRef(body)
+	if err != nil {
+		return nil, "", "", err
+	}
+	kind, id, err = h.resolveRef(r.Context(), ref)
+	if err != nil {
+		return nil, "", "", err
+	}
+	return g, kind, id, nil
 }
 
 // DELETE /groups/{id}/members/{memberId}/$ref: 204, or 404 naming the

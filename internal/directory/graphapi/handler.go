@@ -63,6 +63,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	route("DELETE /users/{id}", h.deleteUser)
 	route("GET /users/{id}/memberOf", h.userMemberOf)
 	route("GET /users/{id}/transitiveMemberOf", h.userTransitiveMemberOf)
+	route("GET /users/{id}/ownedObjects", h.listOwnedObjects)
 	route("GET /users/{id}/manager", h.getManager)
 	route("PUT /users/{id}/manager/$ref", h.putManager)
 	route("DELETE /users/{id}/manager/$ref", h.deleteManager)
@@ -78,6 +79,10 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	route("POST /groups/{id}/members/$ref", h.addMember)
 	route("DELETE /groups/{id}/members/{mid}/$ref", h.removeMember)
 	route("GET /groups/{id}/memberOf", h.groupMemberOf)
+	route("GET /groups/{id}/owners", h.listOwners)
+	route("GET /groups/{id}/owners/{cast}", h.listOwnersCast)
+	route("POST /groups/{id}/owners/$ref", h.addOwner)
+	route("DELETE /groups/{id}/owners/{mid}/$ref", h.removeOwner)
 	route("GET /groups/{id}/transitiveMemberOf", h.groupTransitiveMemberOf)
 
 	route("GET /directoryObjects/{id}", h.getDirectoryObject)
