@@ -95,9 +95,26 @@ func mustCompile(ms []Mapping) []compiled {
 
 // TestConnection checks the job's target as Entra's Test Connection does.
 func (e *Engine) TestConnection(ctx context.Context, appID string) error {
+	return e.TestCredentials(ctx, appID, "", "")
+}
+
+// TestCredentials checks a tenant URL and token before they are saved, as
+// Entra's Test Connection button checks what is typed in the form (Graph's
+// synchronizationJob validateCredentials): an empty tenantURL or token
+// stands for the job's stored one, and an app without a job yet is tested
+// with the default settings' matching attribute.
+func (e *Engine) TestCredentials(ctx context.Context, appID, tenantURL, token string) error {
 	j, err := e.Store.GetJob(ctx, appID)
-	if err != nil {
+	if errors.Is(err, ErrNotFound) && tenantURL != "" {
+		j = &Job{AppID: appID, Settings: DefaultSettings(tenantURL)}
+	} else if err != nil {
 		return err
+	}
+	if tenantURL != "" {
+		j.Settings.TenantURL = tenantURL
+	}
+	if token != "" {
+		j.Settings.TokenSealed = e.Box.Seal(token, appID)
 	}
 	s, err := e.session(ctx, j)
 	if err != nil {

@@ -1,6 +1,10 @@
 package provisioning
 
 import (
+	"maps"
+	"slices"
+	"strings"
+
 	"github.com/gatehouse-id/gatehouse/internal/directory"
 	"github.com/gatehouse-id/gatehouse/internal/provisioning/expr"
 )
@@ -9,12 +13,7 @@ import (
 // names, plus the computed ones: objectId, IsSoftDeleted (unassigned, out of
 // scope, deleted or disabled) and appRoleAssignments.
 func userSource(u *directory.User, softDeleted bool, roles []expr.AppRoleAssignment) expr.Attributes {
-	s := func(v string) expr.Value {
-		if v == "" {
-			return expr.Null()
-		}
-		return expr.String(v)
-	}
+	s := orNull
 	a := expr.Attributes{
 		"objectId":                   expr.String(u.ID),
 		"userPrincipalName":          s(u.UserPrincipalName),
@@ -54,16 +53,33 @@ func userSource(u *directory.User, softDeleted bool, roles []expr.AppRoleAssignm
 
 // groupSource exposes a directory group to expressions.
 func groupSource(g *directory.Group) expr.Attributes {
-	a := expr.Attributes{
+	return expr.Attributes{
 		"objectId":        expr.String(g.ID),
 		"displayName":     expr.String(g.DisplayName),
 		"securityEnabled": expr.Bool(g.SecurityEnabled),
+		"description":     orNull(g.Description),
+		"mailNickname":    orNull(g.MailNickname),
 	}
-	if g.Description != "" {
-		a["description"] = expr.String(g.Description)
+}
+
+// orNull is s as a value, null when empty (Entra does not flow empty
+// values, it treats them as absent).
+func orNull(s string) expr.Value {
+	if s == "" {
+		return expr.Null()
 	}
-	if g.MailNickname != "" {
-		a["mailNickname"] = expr.String(g.MailNickname)
+	return expr.String(s)
+}
+
+// SourceAttributes are the attribute names mappings and scoping filters may
+// read from a source object of the kind (directory.KindUser or KindGroup),
+// sorted; the console checks what admins type against them.
+func SourceAttributes(kind string) []string {
+	a := groupSource(&directory.Group{})
+	if kind == directory.KindUser {
+		a = userSource(&directory.User{}, false, nil)
 	}
-	return a
+	names := slices.Collect(maps.Keys(a))
+	slices.SortFunc(names, func(x, y string) int { return strings.Compare(strings.ToLower(x), strings.ToLower(y)) })
+	return names
 }

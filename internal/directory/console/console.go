@@ -105,6 +105,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	h.mountApps(get, post)
 	get("/apps/{id}/provisioning", h.provisioning)
 	post("/apps/{id}/provisioning/{action}", h.provisioningAction)
+	h.mountProvisioningConfig(get, post)
 }
 
 // access is the signed-in admin of a request.
@@ -226,6 +227,15 @@ var flashes = map[string]string{
 	"restarted":    "Provisioning restarted: quarantine and escrows cleared, an initial cycle begins.",
 	"eligible":     "The eligibility was added: the principal can activate the group at My access.",
 	"ineligible":   "The eligibility was removed. Activations already in force run until they end.",
+
+	// Provisioning configuration: every save starts an initial cycle.
+	"prov-saved":      "The provisioning settings were saved: an initial cycle starts now.",
+	"clause-added":    "The scoping clause was added: an initial cycle starts now.",
+	"clause-removed":  "The scoping clause was removed: an initial cycle starts now.",
+	"mapping-added":   "The mapping was added: an initial cycle starts now.",
+	"mapping-saved":   "The mapping was saved: an initial cycle starts now.",
+	"mapping-deleted": "The mapping was deleted: an initial cycle starts now.",
+	"mappings-reset":  "The default mappings are back: an initial cycle starts now.",
 
 	// Groups created and deleted, enterprise apps and their single sign-on.
 	"group-created": "The group was created.",

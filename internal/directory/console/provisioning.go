@@ -19,6 +19,7 @@ var (
 
 type provData struct {
 	Tabs     appTabs
+	Nav      provNav
 	App      *directory.App
 	St       *provisioning.JobStatus
 	Percent  int
@@ -43,7 +44,7 @@ func (h *Handler) loadProv(w http.ResponseWriter, r *http.Request) (*provData, b
 		h.fail(w, r, "read app", err)
 		return nil, false
 	}
-	d := &provData{Tabs: h.tabs(app, "provisioning"), App: app, Actions: logActions, Statuses: logStatuses}
+	d := &provData{Tabs: h.tabs(app, "provisioning"), Nav: provNav{app.ID, "status"}, App: app, Actions: logActions, Statuses: logStatuses}
 	st, err := h.Engine.Status(ctx, app.ID)
 	if errors.Is(err, provisioning.ErrNotFound) {
 		st = &provisioning.JobStatus{AppID: app.ID, Status: provisioning.StatusNotConfigured}

@@ -5,7 +5,7 @@ import "github.com/gatehouse-id/gatehouse/internal/web"
 // pages are the console's pages; each defines "content" for web's layout.
 // Their sources are kept with the area they belong to (corePages here, the
 // others in the files of their handlers).
-var pages = web.Templates(union(corePages, appPages, samlPages, groupAdminPages))
+var pages = web.Templates(union(corePages, appPages, samlPages, groupAdminPages, provConfigPages))
 
 // union merges page sources; a name defined twice is a programming error.
 func union(srcs ...map[string]string) map[string]string {
@@ -192,7 +192,7 @@ var corePages = map[string]string{
 <p><a href="/console/groups/{{$g.ID}}/delete" id="delete-group">Delete this group</a></p></section>{{end}}
 {{end}}`,
 
-	"provisioning": appTabsTemplate + `{{define "content"}}{{$d := .Data}}{{$st := $d.St}}{{template "apptabs" $d.Tabs}}
+	"provisioning": appTabsTemplate + provNavTemplate + `{{define "content"}}{{$d := .Data}}{{$st := $d.St}}{{template "apptabs" $d.Tabs}}{{template "provnav" $d.Nav}}
 <section class="card" id="status" aria-labelledby="h-st" hx-get="/console/apps/{{$d.App.ID}}/provisioning" hx-trigger="every 3s" hx-select="#status" hx-swap="outerHTML">
 <h2 id="h-st">Status</h2>
 {{with $st.Quarantine}}<div class="banner-quarantine" role="alert"><strong>Quarantined:</strong> {{.Reason}}{{if .Error}}: {{.Error}}{{end}}
