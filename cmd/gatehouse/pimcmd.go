@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -51,7 +52,7 @@ and provisioning pushes it; a running server's scheduler removes it at the grant
 	// --- eligible add|list|remove ---
 	elig := &cobra.Command{Use: "eligible", Short: "Manage eligible group membership"}
 	var maxDur time.Duration
-	var mfa, just, ticket, asJSON bool
+	var mfa, just, ticket, ownersApprove, asJSON bool
 	var approvers []string
 	var until string
 	add := &cobra.Command{
@@ -68,7 +69,7 @@ and provisioning pushes it; a running server's scheduler removes it at the grant
 				return err
 			}
 			e := &governance.Eligibility{GroupID: g, PrincipalID: p, MaxDuration: maxDur,
-				RequireMFA: mfa, RequireJustification: just, RequireTicket: ticket}
+				RequireMFA: mfa, RequireJustification: just, RequireTicket: ticket, OwnersApprove: ownersApprove}
 			for _, a := range approvers {
 				id, err := env.user(ctx, a)
 				if err != nil {
@@ -95,6 +96,7 @@ and provisioning pushes it; a running server's scheduler removes it at the grant
 	add.Flags().BoolVar(&just, "require-justification", false, "require a justification")
 	add.Flags().BoolVar(&ticket, "require-ticket", false, "require a ticket number")
 	add.Flags().StringArrayVar(&approvers, "approver", nil, "user who approves activations (repeatable); none means no approval")
+	add.Flags().BoolVar(&ownersApprove, "owners-approve", false, "the group's owners approve activations (with any --approver)")
 	add.Flags().StringVar(&until, "until", "", "end of the eligibility (RFC 3339 time or a duration from now)")
 
 	var group string
@@ -138,8 +140,12 @@ and provisioning pushes it; a running server's scheduler removes it at the grant
 				if e.Expires != nil {
 					exp = e.Expires.Format(time.RFC3339)
 				}
+				approvedBy := slices.Clone(e.Approvers)
+				if e.OwnersApprove {
+					approvedBy = append(approvedBy, "owners")
+				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, env.name(ctx, e.GroupID), env.name(ctx, e.PrincipalID),
-					e.MaxDuration, dash(strings.Join(req, ",")), dash(strings.Join(e.Approvers, ",")), exp)
+					e.MaxDuration, dash(strings.Join(req, ",")), dash(strings.Join(approvedBy, ",")), exp)
 			}
 			return tw.Flush()
 		}),

@@ -44,11 +44,15 @@ const (
 	RuleJustification = "JustificationRule"
 	RuleTicket        = "TicketingRule"
 	RuleExpiration    = "ExpirationRule"
+	// RuleApproval: the activation needs approval and nobody but the
+	// requester could give it (the group's owners approve, and it has no
+	// other active owner).
+	RuleApproval = "ApprovalRule"
 )
 
 // PolicyError is a failed activation requirement.
 type PolicyError struct {
-	Rule string // RuleMFA, RuleJustification, RuleTicket or RuleExpiration
+	Rule string // RuleMFA, RuleJustification, RuleTicket, RuleExpiration or RuleApproval
 	Msg  string
 }
 
@@ -74,16 +78,22 @@ type Eligibility struct {
 	RequireJustification bool          `json:"requireJustification"`
 	RequireTicket        bool          `json:"requireTicket"`
 	// Approvers are user ids; when not empty, activation needs the approval
-	// of one of them (not the requester). Groups have no owners in the
-	// directory yet, so Entra's "group owners approve" is not offered:
-	// approvers must be named.
-	Approvers []string   `json:"approvers,omitempty"`
-	Created   time.Time  `json:"created"`
-	Expires   *time.Time `json:"expires,omitempty"` // end of the eligibility, if any
+	// of one of them (not the requester).
+	Approvers []string `json:"approvers,omitempty"`
+	// OwnersApprove: activation needs the approval of one of the group's
+	// owners (Entra's approval by group owners). The approvers of a request
+	// are the group's active owners when it is made, other than the
+	// requester, with the named Approvers.
+	OwnersApprove bool       `json:"ownersApprove,omitempty"`
+	Created       time.Time  `json:"created"`
+	Expires       *time.Time `json:"expires,omitempty"` // end of the eligibility, if any
 }
 
 // Live reports whether the eligibility has not ended at now.
 func (e *Eligibility) Live(now time.Time) bool { return e.Expires == nil || now.Before(*e.Expires) }
+
+// NeedsApproval reports whether an activation waits for an approver.
+func (e *Eligibility) NeedsApproval() bool { return len(e.Approvers) > 0 || e.OwnersApprove }
 
 // Kind of a request.
 type Kind string
@@ -135,7 +145,9 @@ type Request struct {
 	Requested     time.Time     `json:"requested"`
 	// ApprovalDeadline is Requested+ApprovalWindow when approval is needed.
 	ApprovalDeadline *time.Time `json:"approvalDeadline,omitempty"`
-	// Approvers is the eligibility's approver list when requested.
+	// Approvers may decide the request: the eligibility's named approvers
+	// and, when its group's owners approve, the owners (other than the
+	// requester) when it was requested.
 	Approvers []string  `json:"approvers,omitempty"`
 	Decision  *Decision `json:"decision,omitempty"`
 	Start     time.Time `json:"start,omitzero"`

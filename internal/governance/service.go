@@ -115,7 +115,7 @@ func (s *Service) AddEligibility(ctx context.Context, e *Eligibility) error {
 		return fmt.Errorf("create eligibility for %s in %s: %w", e.PrincipalID, e.GroupID, err)
 	}
 	s.log().Info("governance: eligibility added", "id", e.ID, "group", e.GroupID, "principal", e.PrincipalID,
-		"max", e.MaxDuration, "approvers", len(e.Approvers))
+		"max", e.MaxDuration, "approvers", len(e.Approvers), "ownersApprove", e.OwnersApprove)
 	return nil
 }
 
@@ -245,8 +245,12 @@ type ActivateInput struct {
 //     (ExpirationRule);
 //  4. MFA (MfaRule), a justification (JustificationRule) and a ticket
 //     number (TicketingRule) when required;
-//  5. with approvers, the request waits (PendingApproval) for 24 hours;
-//     otherwise it is Active at once and the membership is added.
+//  5. with approval (named approvers, the group's owners or both), the
+//     request waits (PendingApproval) for 24 hours for one of its
+//     approvers, resolved now: the owners are the group's active owners
+//     other than the requester, and without one the activation is refused
+//     (ApprovalRule); otherwise it is Active at once and the membership is
+//     added.
 //
 // The grant never outlives the eligibility. When the request is stored but
 // the membership could not be added, both the request and an error are
@@ -283,14 +287,21 @@ func (s *Service) Activate(ctx context.Context, in ActivateInput) (*Request, err
 	case el.RequireTicket && strings.TrimSpace(in.Ticket) == "":
 		return nil, &PolicyError{RuleTicket, "activation requires a ticket number"}
 	}
+	approvers, err := s.approvers(ctx, el, in.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if el.NeedsApproval() && len(approvers) == 0 {
+		return nil, &PolicyError{RuleApproval, "activation needs the approval of the group's owners, and the group has no active owner other than you to give it"}
+	}
 	r := &Request{
 		ID: uuid.NewString(), GroupID: in.GroupID, UserID: in.UserID, Kind: KindActivate, EligibilityID: el.ID,
 		Justification: strings.TrimSpace(in.Justification), Ticket: strings.TrimSpace(in.Ticket),
 		Duration: d, Requested: now, MFA: in.MFA, By: in.UserID,
 	}
-	if len(el.Approvers) > 0 {
+	if el.NeedsApproval() {
 		dl := now.Add(ApprovalWindow)
-		r.Status, r.ApprovalDeadline, r.Approvers = StatusPendingApproval, &dl, slices.Clone(el.Approvers)
+		r.Status, r.ApprovalDeadline, r.Approvers = StatusPendingApproval, &dl, approvers
 	} else {
 		r.Status = StatusActive
 		r.Start, r.End = now, grantEnd(now, d, el)
@@ -307,6 +318,29 @@ func (s *Service) Activate(ctx context.Context, in ActivateInput) (*Request, err
 		}
 	}
 	return r, nil
+}
+
+// approvers resolves who may approve userID's activation under el: its
+// named approvers (as configured: a named requester is refused when
+// deciding), then, when the group's owners approve, its active owners
+// other than the requester. Owners are read now, so an owner added later
+// does not see the request and one removed later can still decide it, as
+// the request names its approvers when made.
+func (s *Service) approvers(ctx context.Context, el *Eligibility, userID string) ([]string, error) {
+	out := slices.Clone(el.Approvers)
+	if !el.OwnersApprove {
+		return out, nil
+	}
+	owners, err := directory.ActiveOwners(ctx, s.Dir, el.GroupID)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range owners {
+		if o != userID && !slices.Contains(out, o) {
+			out = append(out, o)
+		}
+	}
+	return out, nil
 }
 
 func grantEnd(start time.Time, d time.Duration, el *Eligibility) time.Time {

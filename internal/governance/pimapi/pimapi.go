@@ -219,6 +219,9 @@ type activationPolicy struct {
 	RequireJustification bool     `json:"requireJustification"`
 	RequireTicketInfo    bool     `json:"requireTicketInfo"`
 	Approvers            []string `json:"approvers,omitempty"`
+	// OwnersApprove: the group's owners approve (Graph's approval rule
+	// naming the group's owners as approvers).
+	OwnersApprove bool `json:"ownersApprove,omitempty"`
 }
 
 type scheduleRequest struct {
@@ -333,7 +336,7 @@ func eligibilityView(e *governance.Eligibility) map[string]any {
 		"principalId": e.PrincipalID, "groupId": e.GroupID, "createdDateTime": e.Created,
 		"scheduleInfo": map[string]any{"startDateTime": e.Created, "expiration": exp},
 		"activationPolicy": map[string]any{"requireMfa": e.RequireMFA, "requireJustification": e.RequireJustification,
-			"requireTicketInfo": e.RequireTicket, "approvers": approvers},
+			"requireTicketInfo": e.RequireTicket, "approvers": approvers, "ownersApprove": e.OwnersApprove},
 	}
 }
 
@@ -386,8 +389,8 @@ func (h *Handler) postEligibility(w http.ResponseWriter, r *http.Request, c *cal
 			}
 		}
 		if p := q.ActivationPolicy; p != nil {
-			e.RequireMFA, e.RequireJustification, e.RequireTicket, e.Approvers =
-				p.RequireMFA, p.RequireJustification, p.RequireTicketInfo, p.Approvers
+			e.RequireMFA, e.RequireJustification, e.RequireTicket, e.Approvers, e.OwnersApprove =
+				p.RequireMFA, p.RequireJustification, p.RequireTicketInfo, p.Approvers, p.OwnersApprove
 		}
 		if err := h.Service.AddEligibility(ctx, e); err != nil {
 			return err
