@@ -27,6 +27,8 @@ type KeyStore interface {
 	DeleteAccessKey(ctx context.Context, id string) error
 	// Membership resolves an identity store membership id.
 	Membership(ctx context.Context, membershipID string) (groupID, userID string, err error)
+	// MembershipIDs returns the ids of those pairs that are memberships.
+	MembershipIDs(ctx context.Context, pairs []MemberPair) (map[MemberPair]string, error)
 }
 
 // NewAccessKey draws an access key id (AKIA and 16 characters of base32,
@@ -44,15 +46,15 @@ func NewAccessKey() (id, secret string) {
 	return string(out), base64.StdEncoding.EncodeToString(s)
 }
 
-// membershipSpace namespaces membership ids.
-var membershipSpace = uuid.MustParse("6f1c1c2e-5b7a-4e1e-9c53-2a4f7d9e8b10")
+// NewMembershipID draws the identity store id of a new membership: a UUID
+// version 7, ordered by time, so the memberships of an initial sync (a
+// million of them) append to the membership-id index instead of writing a
+// random page of it each (docs/benchmarks.md, initial sync). A membership
+// removed and added again gets a new id, as in AWS.
+func NewMembershipID() string { return uuid.Must(uuid.NewV7()).String() }
 
-// MembershipID is the identity store id of a user's membership in a group.
-// It is derived from the pair, so it is the same on every node and needs no
-// coordination; the store keeps it only to look memberships up by id.
-func MembershipID(groupID, userID string) string {
-	return uuid.NewSHA1(membershipSpace, []byte(groupID+"|"+userID)).String()
-}
+// MemberPair is a user's membership in a group, by their ids.
+type MemberPair struct{ GroupID, UserID string }
 
 // NewResourceID draws a user or group id in the Identity Store's format,
 // <10-hex identity store suffix>-<UUID> (aws-identity-center.md §1.9). The

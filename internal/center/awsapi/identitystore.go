@@ -648,9 +648,38 @@ type membershipReq struct {
 	NextToken       string   `json:",omitempty"`
 }
 
-func membership(store, group, user string) map[string]any {
-	return map[string]any{"IdentityStoreId": store, "MembershipId": center.MembershipID(group, user), "GroupId": group,
+func membership(store, id, group, user string) map[string]any {
+	return map[string]any{"IdentityStoreId": store, "MembershipId": id, "GroupId": group,
 		"MemberId": map[string]string{"UserId": user}}
+}
+
+// membershipID returns the id of the user's membership in the group, or
+// center.ErrNotFound.
+func (h *Handler) membershipID(ctx context.Context, group, user string) (string, error) {
+	p := center.MemberPair{GroupID: group, UserID: user}
+	ids, err := h.Store.MembershipIDs(ctx, []center.MemberPair{p})
+	if err != nil {
+		return "", err
+	}
+	id, ok := ids[p]
+	if !ok {
+		return "", center.ErrNotFound
+	}
+	return id, nil
+}
+
+// memberships describes the pairs of a page, with their ids read in one
+// query.
+func (h *Handler) memberships(ctx context.Context, store string, pairs []center.MemberPair) ([]map[string]any, error) {
+	ids, err := h.Store.MembershipIDs(ctx, pairs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]map[string]any, len(pairs))
+	for i, p := range pairs {
+		out[i] = membership(store, ids[p], p.GroupID, p.UserID)
+	}
+	return out, nil
 }
 
 func (h *Handler) isCreateMembership(ctx context.Context, in []byte) (any, error) {
@@ -661,8 +690,10 @@ func (h *Handler) isCreateMembership(ctx context.Context, in []byte) (any, error
 	if _, err := h.getGroup(ctx, req.IdentityStoreId, req.GroupId); err != nil {
 		return nil, err
 	}
-	if _, _, err := h.Store.Membership(ctx, center.MembershipID(req.GroupId, req.MemberId.UserId)); err == nil {
+	if _, err := h.membershipID(ctx, req.GroupId, req.MemberId.UserId); err == nil {
 		return nil, conflict("Member is already in the group")
+	} else if !errors.Is(err, center.ErrNotFound) {
+		return nil, err
 	}
 	_, err := h.Store.UpdateGroup(ctx, req.GroupId, func(g *scim.Group, m center.Members) error {
 		g.Meta.LastModified = h.now().Truncate(1e6)
@@ -675,7 +706,11 @@ func (h *Handler) isCreateMembership(ctx context.Context, in []byte) (any, error
 	if err != nil {
 		return nil, err
 	}
-	return map[string]string{"MembershipId": center.MembershipID(req.GroupId, req.MemberId.UserId), "IdentityStoreId": req.IdentityStoreId}, nil
+	id, err := h.membershipID(ctx, req.GroupId, req.MemberId.UserId)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]string{"MembershipId": id, "IdentityStoreId": req.IdentityStoreId}, nil
 }
 
 func (h *Handler) resolveMembership(ctx context.Context, in []byte) (*membershipReq, string, string, error) {
@@ -716,7 +751,7 @@ func (h *Handler) isDescribeMembership(ctx context.Context, in []byte) (any, err
 	if err != nil {
 		return nil, err
 	}
-	return membership(req.IdentityStoreId, g, u), nil
+	return membership(req.IdentityStoreId, req.MembershipId, g, u), nil
 }
 
 func (h *Handler) isGetMembershipID(ctx context.Context, in []byte) (any, error) {
@@ -727,8 +762,8 @@ func (h *Handler) isGetMembershipID(ctx context.Context, in []byte) (any, error)
 	if _, err := h.store(ctx, req.IdentityStoreId); err != nil {
 		return nil, err
 	}
-	id := center.MembershipID(req.GroupId, req.MemberId.UserId)
-	if _, _, err := h.Store.Membership(ctx, id); errors.Is(err, center.ErrNotFound) {
+	id, err := h.membershipID(ctx, req.GroupId, req.MemberId.UserId)
+	if errors.Is(err, center.ErrNotFound) {
 		return nil, notFound("GROUP_MEMBERSHIP", req.GroupId+"/"+req.MemberId.UserId)
 	} else if err != nil {
 		return nil, err
@@ -753,9 +788,13 @@ func (h *Handler) isListMemberships(ctx context.Context, in []byte) (any, error)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]map[string]any, len(p.Users))
+	pairs := make([]center.MemberPair, len(p.Users))
 	for i, u := range p.Users {
-		out[i] = membership(req.IdentityStoreId, req.GroupId, u.ID)
+		pairs[i] = center.MemberPair{GroupID: req.GroupId, UserID: u.ID}
+	}
+	out, err := h.memberships(ctx, req.IdentityStoreId, pairs)
+	if err != nil {
+		return nil, err
 	}
 	return withToken(map[string]any{"GroupMemberships": out}, p.Next), nil
 }
@@ -777,9 +816,13 @@ func (h *Handler) isListMembershipsForMember(ctx context.Context, in []byte) (an
 	if err != nil {
 		return nil, err
 	}
-	out := make([]map[string]any, len(p.Groups))
+	pairs := make([]center.MemberPair, len(p.Groups))
 	for i, g := range p.Groups {
-		out[i] = membership(req.IdentityStoreId, g.ID, req.MemberId.UserId)
+		pairs[i] = center.MemberPair{GroupID: g.ID, UserID: req.MemberId.UserId}
+	}
+	out, err := h.memberships(ctx, req.IdentityStoreId, pairs)
+	if err != nil {
+		return nil, err
 	}
 	return withToken(map[string]any{"GroupMemberships": out}, p.Next), nil
 }
@@ -795,14 +838,19 @@ func (h *Handler) isIsMemberInGroups(ctx context.Context, in []byte) (any, error
 	if len(req.GroupIds) < 1 || len(req.GroupIds) > 100 {
 		return nil, validation("GroupIds must have between 1 and 100 items.")
 	}
+	pairs := make([]center.MemberPair, len(req.GroupIds))
+	for i, g := range req.GroupIds {
+		pairs[i] = center.MemberPair{GroupID: g, UserID: req.MemberId.UserId}
+	}
+	ids, err := h.Store.MembershipIDs(ctx, pairs)
+	if err != nil {
+		return nil, err
+	}
 	var results []map[string]any
-	for _, g := range req.GroupIds {
-		_, _, err := h.Store.Membership(ctx, center.MembershipID(g, req.MemberId.UserId))
-		if err != nil && !errors.Is(err, center.ErrNotFound) {
-			return nil, err
-		}
-		results = append(results, map[string]any{"GroupId": g, "MemberId": map[string]string{"UserId": req.MemberId.UserId},
-			"MembershipExists": err == nil})
+	for _, p := range pairs {
+		_, exists := ids[p]
+		results = append(results, map[string]any{"GroupId": p.GroupID, "MemberId": map[string]string{"UserId": p.UserID},
+			"MembershipExists": exists})
 	}
 	return map[string]any{"Results": results}, nil
 }

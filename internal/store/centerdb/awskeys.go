@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"strings"
 
 	"github.com/gatehouse-id/gatehouse/internal/center"
 	"github.com/gatehouse-id/gatehouse/internal/store"
@@ -56,4 +58,42 @@ func (s *Store) Membership(ctx context.Context, membershipID string) (string, st
 		return "", "", center.ErrNotFound
 	}
 	return g, u, err
+}
+
+// maxPairs bounds the pairs of one MembershipIDs query (two parameters
+// each, well inside SQLite's and PostgreSQL's limits); AWS's pages and
+// IsMemberInGroups carry at most 100.
+const maxPairs = 500
+
+func (s *Store) MembershipIDs(ctx context.Context, pairs []center.MemberPair) (map[center.MemberPair]string, error) {
+	out := make(map[center.MemberPair]string, len(pairs))
+	for len(pairs) > 0 {
+		n := min(len(pairs), maxPairs)
+		values := make([]string, n)
+		args := make([]any, 0, 2*n)
+		for i, p := range pairs[:n] {
+			values[i] = fmt.Sprintf("($%d, $%d)", 2*i+1, 2*i+2)
+			args = append(args, p.GroupID, p.UserID)
+		}
+		pairs = pairs[n:]
+		rows, err := s.db.Read.QueryContext(ctx, `SELECT group_id, user_id, membership_id FROM center_group_members
+			WHERE membership_id IS NOT NULL AND (group_id, user_id) IN (VALUES `+strings.Join(values, ", ")+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var p center.MemberPair
+			var id string
+			if err := rows.Scan(&p.GroupID, &p.UserID, &id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[p] = id
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }

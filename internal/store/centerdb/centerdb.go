@@ -491,7 +491,7 @@ func (m *memberTx) Add(ids []string) error {
 	vargs := make([]any, 0, 3*len(ids))
 	for i, id := range ids {
 		values[i] = fmt.Sprintf("($%d, $%d, $%d)", 3*i+1, 3*i+2, 3*i+3)
-		vargs = append(vargs, m.group, id, center.MembershipID(m.group, id))
+		vargs = append(vargs, m.group, id, center.NewMembershipID())
 	}
 	_, err = m.tx.Exec(`INSERT INTO center_group_members (group_id, user_id, membership_id) VALUES `+strings.Join(values, ", ")+
 		` ON CONFLICT (group_id, user_id) DO NOTHING`, vargs...)

@@ -73,6 +73,7 @@ func RunCenter(t *testing.T, open Open) {
 		{"UpdateGroupErrorRollsBack", testUpdateGroupErrorRollsBack},
 		{"UpdateGroupRenameConflict", testUpdateGroupRenameConflict},
 		{"DeleteGroup", testDeleteGroup},
+		{"MembershipIDs", testMembershipIDs},
 
 		{"SCIMTokenRoundTrip", testTokenRoundTrip},
 		{"SCIMTokenNotFound", testTokenNotFound},
