@@ -172,6 +172,20 @@ async function main() {
   await expectText(a, '#dashboard', /In sync: \d+/);
   await a.locator('#dash-timeline g.cycle').first().waitFor();
   await snap(a, 'provisioning');
+  // Provisioning configuration: Test Connection checks the stored token
+  // against the center (htmx swaps the outcome in); the mappings editor
+  // checks an expression as it is typed. Nothing is saved.
+  await visit(a, `${base}/apps/${demo.app_id}/provisioning/settings`);
+  await a.click('button:has-text("Test Connection")');
+  await a.locator('#test-result', { hasText: /The connection works/ }).waitFor();
+  await snap(a, 'provisioning-settings');
+  await visit(a, `${base}/apps/${demo.app_id}/provisioning/mappings`);
+  await a.selectOption('#f-type', 'expression');
+  await a.fill('#f-source', 'Join(".", [givenName] [surname])');
+  await a.locator('#check-source', { hasText: /At position 23/ }).waitFor();
+  await a.fill('#f-source', 'Join(".", [givenName], [surname])');
+  await a.locator('#check-source', { hasText: /Valid expression/ }).waitFor();
+  await snap(a, 'provisioning-mappings');
   await visit(a, base + '/governance');
   await expectText(a, '#eligibilities', /AWS-Developers-Admin\s+awsdemo@gatehouse\.example/);
   await snap(a, 'governance');
@@ -204,6 +218,9 @@ async function main() {
   await signIn(r, auditor.url, auditor.username, auditor.password);
   await visit(r, userURL);
   if (await r.locator('form[action$="/disable"], form[action$="/enable"], #f-group').count()) fail('read-only admin sees change forms');
+  await visit(r, `${base}/apps/${demo.app_id}/provisioning/settings`);
+  await expectText(r, '#token-state', /set/);
+  if (await r.locator('button:has-text("Test Connection"), #f-attribute').count()) fail('read-only admin sees provisioning forms');
   const csrf = await r.locator('input[name=csrf]').first().inputValue();
   const res = await r.request.post(base + '/users/new', { form: { csrf, upn: 'x@gatehouse.example', displayName: 'X', password: 'whatever-long-password' }, maxRedirects: 0 });
   if (res.status() !== 403) fail(`read-only POST: HTTP ${res.status()}, want 403`);
