@@ -103,8 +103,8 @@ ends (with --auto-apply), through the directory, so provisioning pushes the remo
 	}
 	create.Flags().StringVar(&group, "group", "", "review the direct user members of GROUP")
 	create.Flags().StringVar(&app, "app", "", "review the direct user assignments of APP")
-	create.Flags().StringVar(&reviewersKind, "reviewers", "", "named, owners (named users: groups have no owners), managers or self")
-	create.Flags().StringArrayVar(&reviewerArgs, "reviewer", nil, "a named reviewer or owner, or the managers' fallback (repeatable)")
+	create.Flags().StringVar(&reviewersKind, "reviewers", "", "named, owners (the group's owners), managers or self")
+	create.Flags().StringArrayVar(&reviewerArgs, "reviewer", nil, "a named reviewer, or the owners' or managers' fallback (repeatable)")
 	create.Flags().StringVar(&start, "start", "", "first start: RFC 3339 time or a duration from now (default now)")
 	create.Flags().DurationVar(&duration, "duration", 14*24*time.Hour, "how long each instance runs")
 	create.Flags().StringVar(&recurrence, "recurrence", "none", "none, weekly, monthly or quarterly")

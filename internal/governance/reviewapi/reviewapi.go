@@ -254,9 +254,10 @@ func users(qs []query) ([]string, error) {
 //
 //	scope.query       /groups/{id}/members, or /servicePrincipals/{appId}/appRoleAssignedTo
 //	reviewers         [] self-review; [{query: ./manager, queryRoot: decisions}] managers;
-//	                  [{query: /users/{id}}, ...] named; [{query: /groups/{id}/owners}] owners,
-//	                  who are the fallbackReviewers (the directory has no group owners)
-//	fallbackReviewers [{query: /users/{id}}]: managers' fallback, or the owners
+//	                  [{query: /users/{id}}, ...] named; [{query: /groups/{id}/owners}] the
+//	                  reviewed group's owners
+//	fallbackReviewers [{query: /users/{id}}]: for the items neither the owners nor a
+//	                  manager may review
 //	settings          instanceDurationInDays, recurrence.pattern (weekly/1,
 //	                  absoluteMonthly/1 or /3), recurrence.range.startDate,
 //	                  defaultDecisionEnabled + defaultDecision (Approve, Deny,
@@ -282,6 +283,9 @@ func (b *definitionBody) campaign() (*reviews.Campaign, error) {
 	case len(b.Reviewers) == 1 && b.Reviewers[0].Query == "./manager":
 		c.Reviewers, c.ReviewerIDs = reviews.ReviewersManagers, fallback
 	case len(b.Reviewers) == 1 && ownerQuery.MatchString(b.Reviewers[0].Query):
+		if m := ownerQuery.FindStringSubmatch(b.Reviewers[0].Query); c.GroupID != "" && m[1] != c.GroupID {
+			return nil, badRequest("reviewers %q: owners review the group in scope, /groups/%s/owners", b.Reviewers[0].Query, c.GroupID)
+		}
 		c.Reviewers, c.ReviewerIDs = reviews.ReviewersOwners, fallback
 	default:
 		if c.ReviewerIDs, err = users(b.Reviewers); err != nil {

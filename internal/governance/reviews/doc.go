@@ -5,9 +5,9 @@
 //
 // A Campaign (Graph's accessReviewScheduleDefinition) names its scope (the
 // direct user members of a group, or the direct user assignments of an
-// app), its reviewers (named users, the group "owners" (the directory has
-// no group owners, so owners are named users too), each user's manager, or
-// the users themselves), a start, a duration, a recurrence, what happens to
+// app), its reviewers (named users, the group's owners, each user's
+// manager, or the users themselves; owners and managers with fallback
+// reviewers for the items they cannot review), a start, a duration, a recurrence, what happens to
 // items nobody reviewed, whether results are applied automatically, and a
 // reminder interval.
 //

@@ -22,6 +22,35 @@ func invalidf(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, args...))
 }
 
+// FieldError is a refused campaign setting. Field is the JSON name of the
+// Campaign field at fault ("name", "scope", "reviewers", "reviewerIds",
+// "duration", "recurrence", "defaultDecision", "reminderInterval"), so a
+// form shows Msg next to its input. errors.Is(err, ErrInvalid) is true.
+type FieldError struct {
+	Field, Msg string
+}
+
+func (e *FieldError) Error() string { return ErrInvalid.Error() + ": " + e.Msg }
+
+// Unwrap makes errors.Is(err, ErrInvalid) true.
+func (e *FieldError) Unwrap() error { return ErrInvalid }
+
+func fieldf(field, format string, args ...any) error {
+	return &FieldError{Field: field, Msg: fmt.Sprintf(format, args...)}
+}
+
+// days writes a duration in whole days when it is one, as campaigns are
+// set up ("14 days"), else as Go does.
+func days(d time.Duration) string {
+	if d > 0 && d%(24*time.Hour) == 0 {
+		if n := d / (24 * time.Hour); n != 1 {
+			return fmt.Sprintf("%d days", n)
+		}
+		return "1 day"
+	}
+	return d.String()
+}
+
 // KindReviewReminder is the audit kind of a reminder sent to a reviewer
 // with items still to decide (the audit package's KindReviewDecision
 // records decisions and applied removals).
@@ -36,8 +65,10 @@ type Reviewers string
 const (
 	// ReviewersNamed: the users in Campaign.ReviewerIDs.
 	ReviewersNamed Reviewers = "named"
-	// ReviewersOwners: the group's owners. The directory has no group
-	// owners, so they are named users (Campaign.ReviewerIDs), as named.
+	// ReviewersOwners: the reviewed group's active owners when an instance
+	// starts, except the item's own user; an item none of them may review
+	// goes to Campaign.ReviewerIDs (the fallback reviewers). Applications
+	// have no owners in the directory, so an app campaign cannot have them.
 	ReviewersOwners Reviewers = "owners"
 	// ReviewersManagers: each user's manager (User.ManagerID); a user
 	// without a manager goes to Campaign.ReviewerIDs (the fallback).
@@ -109,8 +140,8 @@ type Campaign struct {
 	GroupID   string    `json:"groupId,omitempty"`
 	AppID     string    `json:"appId,omitempty"`
 	Reviewers Reviewers `json:"reviewers"`
-	// ReviewerIDs are the named reviewers (or owners), or the fallback
-	// reviewers of ReviewersManagers.
+	// ReviewerIDs are the named reviewers, or the fallback reviewers of
+	// ReviewersOwners and ReviewersManagers.
 	ReviewerIDs []string      `json:"reviewerIds,omitempty"`
 	Start       time.Time     `json:"start"`
 	Duration    time.Duration `json:"duration"`

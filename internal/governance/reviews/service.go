@@ -94,11 +94,11 @@ func (s *Service) CreateCampaign(ctx context.Context, c *Campaign) error {
 	now := s.now()
 	c.Name = strings.TrimSpace(c.Name)
 	if c.Name == "" {
-		return invalidf("a campaign needs a name")
+		return fieldf("name", "a campaign needs a name")
 	}
 	switch {
 	case c.GroupID != "" && c.AppID != "", c.GroupID == "" && c.AppID == "":
-		return invalidf("a campaign reviews exactly one of a group or an app")
+		return fieldf("scope", "a campaign reviews exactly one of a group or an app")
 	case c.GroupID != "":
 		if _, err := s.Dir.GetGroup(ctx, c.GroupID); err != nil {
 			return fmt.Errorf("campaign: group %q: %w", c.GroupID, notFound(err))
@@ -115,23 +115,23 @@ func (s *Service) CreateCampaign(ctx context.Context, c *Campaign) error {
 		c.Default = DefaultNone
 	}
 	if !slices.Contains([]Recurrence{RecurNone, RecurWeekly, RecurMonthly, RecurQuarterly}, c.Recurrence) {
-		return invalidf("recurrence %q: none, weekly, monthly or quarterly", c.Recurrence)
+		return fieldf("recurrence", "recurrence %q: none, weekly, monthly or quarterly", c.Recurrence)
 	}
 	if !slices.Contains([]Default{DefaultNone, DefaultApprove, DefaultDeny, DefaultRecommendation}, c.Default) {
-		return invalidf("default decision %q: none, approve, deny or recommendation", c.Default)
+		return fieldf("defaultDecision", "default decision %q: none, approve, deny or recommendation", c.Default)
 	}
 	if c.Duration < time.Hour {
-		return invalidf("duration %s is shorter than an hour", c.Duration)
+		return fieldf("duration", "duration %s is shorter than an hour", days(c.Duration))
 	}
 	if c.Start.IsZero() {
 		c.Start = now
 	}
 	c.Start = c.Start.UTC().Truncate(time.Millisecond)
 	if next := c.Recurrence.Next(c.Start); !next.IsZero() && c.Start.Add(c.Duration).After(next) {
-		return invalidf("duration %s is longer than the %s recurrence", c.Duration, c.Recurrence)
+		return fieldf("duration", "duration %s is longer than the %s recurrence", days(c.Duration), c.Recurrence)
 	}
 	if c.ReminderInterval < 0 || c.ReminderInterval > 0 && c.ReminderInterval < time.Minute {
-		return invalidf("reminder interval %s is shorter than a minute", c.ReminderInterval)
+		return fieldf("reminderInterval", "reminder interval %s is shorter than a minute", c.ReminderInterval)
 	}
 	seen := map[string]bool{}
 	var ids []string
@@ -147,13 +147,27 @@ func (s *Service) CreateCampaign(ctx context.Context, c *Campaign) error {
 	}
 	c.ReviewerIDs = ids
 	switch c.Reviewers {
-	case ReviewersNamed, ReviewersOwners:
+	case ReviewersNamed:
 		if len(ids) == 0 {
-			return invalidf("%s reviewers must be named", c.Reviewers)
+			return fieldf("reviewerIds", "named reviewers must be named")
+		}
+	case ReviewersOwners:
+		// Entra asks for a fallback reviewer when owners review; here one
+		// is needed only while the group has no active owner, as with
+		// none every item would go unreviewed.
+		if c.AppID != "" {
+			return fieldf("reviewers", "applications have no owners: choose named, managers or self reviewers")
+		}
+		owners, err := directory.ActiveOwners(ctx, s.Dir, c.GroupID)
+		if err != nil {
+			return err
+		}
+		if len(owners) == 0 && len(ids) == 0 {
+			return fieldf("reviewerIds", "the group has no active owners: name fallback reviewers, or add owners to the group first")
 		}
 	case ReviewersManagers, ReviewersSelf:
 	default:
-		return invalidf("reviewers %q: named, owners, managers or self", c.Reviewers)
+		return fieldf("reviewers", "reviewers %q: named, owners, managers or self", c.Reviewers)
 	}
 	start := c.Start
 	c.ID, c.Created, c.NextStart = uuid.NewString(), now, &start
@@ -305,6 +319,13 @@ func (s *Service) snapshot(ctx context.Context, c *Campaign, now time.Time) ([]*
 			}
 		}
 	}
+	var owners []string
+	if c.Reviewers == ReviewersOwners && c.GroupID != "" {
+		var err error
+		if owners, err = directory.ActiveOwners(ctx, s.Dir, c.GroupID); err != nil {
+			return nil, err
+		}
+	}
 	var items []*Item
 	for _, e := range entries {
 		u, err := s.Dir.GetUser(ctx, e.user)
@@ -323,6 +344,13 @@ func (s *Service) snapshot(ctx context.Context, c *Campaign, now time.Time) ([]*
 			if u.ManagerID != "" {
 				it.Reviewers = []string{u.ManagerID}
 			} else {
+				it.Reviewers = slices.Clone(c.ReviewerIDs)
+			}
+		case ReviewersOwners:
+			// No one reviews their own access: an owner's own item goes to
+			// the other owners, or to the fallback reviewers.
+			it.Reviewers = slices.DeleteFunc(slices.Clone(owners), func(o string) bool { return o == u.ID })
+			if len(it.Reviewers) == 0 {
 				it.Reviewers = slices.Clone(c.ReviewerIDs)
 			}
 		default:
