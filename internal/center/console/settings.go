@@ -2,7 +2,6 @@ package console
 
 import (
 	"errors"
-	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -127,17 +126,10 @@ func (h *Handler) settings(w http.ResponseWriter, r *http.Request, a *access) {
 // uploadMetadata makes the uploaded (or pasted) IdP metadata the identity
 // source, after validating it (samlsp.ParseIdPMetadata).
 func (h *Handler) uploadMetadata(w http.ResponseWriter, r *http.Request, a *access) {
-	var md []byte
-	if f, _, err := r.FormFile("metadata"); err == nil {
-		md, err = io.ReadAll(io.LimitReader(f, samlsp.MaxIdPMetadataChars*4+1))
-		f.Close()
-		if err != nil {
-			h.fail(w, r, "read upload", err)
-			return
-		}
-	}
-	if len(strings.TrimSpace(string(md))) == 0 {
-		md = []byte(r.PostFormValue("metadataText"))
+	md, err := web.Upload(r, "metadata", "metadataText", samlsp.MaxIdPMetadataChars*4+1)
+	if err != nil {
+		h.fail(w, r, "read upload", err)
+		return
 	}
 	fail := func(msg string) {
 		h.settingsPage(w, r, a, formErrorStatus, func(p *web.Page, _ *settingsData) {
@@ -145,7 +137,7 @@ func (h *Handler) uploadMetadata(w http.ResponseWriter, r *http.Request, a *acce
 			p.Error = "The identity source was not changed: correct the field marked below."
 		})
 	}
-	if len(strings.TrimSpace(string(md))) == 0 {
+	if len(md) == 0 {
 		fail("Choose your identity provider's SAML metadata file (XML), or paste it.")
 		return
 	}

@@ -325,12 +325,7 @@ func (h *Handler) deleteApp(w http.ResponseWriter, r *http.Request, a *access) {
 	if !ok {
 		return
 	}
-	if typed := strings.TrimSpace(r.PostFormValue("confirmName")); typed != d.App.DisplayName {
-		p := h.page(r, a, "Delete "+d.App.DisplayName, Prefix+"/apps", d)
-		p.Form["confirmName"] = typed
-		p.Errors = web.Errors{"confirmName": "Type the application's name exactly as shown to confirm."}
-		p.Error = "The application was not deleted."
-		h.render(w, "deleteapp", formErrorStatus, p)
+	if !h.typedName(w, r, a, d.App.DisplayName, "application", "deleteapp", Prefix+"/apps", d) {
 		return
 	}
 	if h.Engine != nil {
@@ -428,17 +423,13 @@ func (h *Handler) assign(w http.ResponseWriter, r *http.Request, a *access) {
 	if !ok {
 		return
 	}
-	if name == "" {
-		fail("Enter a user principal name or a group name.")
-		return
-	}
-	id, _, err := h.resolveMember(r, name)
-	if errors.Is(err, directory.ErrNotFound) {
-		fail("No user has this user principal name and no group has this name.")
-		return
-	}
+	id, _, msg, err := h.namedPrincipal(r, name)
 	if err != nil {
 		h.fail(w, r, "find principal", err)
+		return
+	}
+	if msg != "" {
+		fail(msg)
 		return
 	}
 	err = h.Store.Assign(r.Context(), &directory.Assignment{ID: newID(), AppID: app.ID, PrincipalID: id,

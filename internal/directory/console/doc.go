@@ -1,7 +1,9 @@
 // Package console is the directory's admin console, served at /console on
 // the directory's listener: users (create, edit, disable and enable, reset
-// password and MFA, group memberships), groups (members, nested groups
-// included) and each enterprise app's provisioning (status with the running
+// password and MFA, group memberships), groups (create, delete, members,
+// nested groups included), enterprise apps (create from a template, delete,
+// assignments, SAML single sign-on: settings, SP metadata, claims,
+// signing certificates) and each app's provisioning (status with the running
 // cycle's progress, the quarantine banner with its reason, start, stop,
 // restart, provision on demand, and the provisioning logs with filters).
 //

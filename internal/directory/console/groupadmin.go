@@ -75,6 +75,22 @@ func (h *Handler) createGroup(w http.ResponseWriter, r *http.Request, a *access)
 	redirect(w, r, Prefix+"/groups/"+g.ID, "group-created")
 }
 
+// typedName reports whether the name typed to confirm a delete is the
+// object's own; if not, the confirmation page (tmpl, of an object of kind
+// what) is shown again with the message next to the field.
+func (h *Handler) typedName(w http.ResponseWriter, r *http.Request, a *access, name, what, tmpl, current string, data any) bool {
+	typed := strings.TrimSpace(r.PostFormValue("confirmName"))
+	if typed == name {
+		return true
+	}
+	p := h.page(r, a, "Delete "+name, current, data)
+	p.Form["confirmName"] = typed
+	p.Errors = web.Errors{"confirmName": "Type the " + what + "'s name exactly as shown to confirm."}
+	p.Error = "The " + what + " was not deleted."
+	h.render(w, tmpl, formErrorStatus, p)
+	return false
+}
+
 type deleteGroupData struct {
 	*groupData
 	Assignments int
@@ -110,12 +126,7 @@ func (h *Handler) deleteGroup(w http.ResponseWriter, r *http.Request, a *access)
 	if !ok {
 		return
 	}
-	if typed := strings.TrimSpace(r.PostFormValue("confirmName")); typed != d.G.DisplayName {
-		p := h.page(r, a, "Delete "+d.G.DisplayName, Prefix+"/groups", d)
-		p.Form["confirmName"] = typed
-		p.Errors = web.Errors{"confirmName": "Type the group's name exactly as shown to confirm."}
-		p.Error = "The group was not deleted."
-		h.render(w, "deletegroup", formErrorStatus, p)
+	if !h.typedName(w, r, a, d.G.DisplayName, "group", "deletegroup", Prefix+"/groups", d) {
 		return
 	}
 	err := h.Store.DeleteGroup(r.Context(), d.G.ID, h.now())

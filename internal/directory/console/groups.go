@@ -123,6 +123,20 @@ func (h *Handler) resolveMember(r *http.Request, name string) (id, kind string, 
 	return "", "", directory.ErrNotFound
 }
 
+// namedPrincipal resolves what an admin typed to name a user or a group
+// (resolveMember); msg, for the field, says what is wrong with it, "" when
+// it names one.
+func (h *Handler) namedPrincipal(r *http.Request, name string) (id, kind, msg string, err error) {
+	if name == "" {
+		return "", "", "Enter a user principal name or a group name.", nil
+	}
+	id, kind, err = h.resolveMember(r, name)
+	if errors.Is(err, directory.ErrNotFound) {
+		return "", "", "No user has this user principal name and no group has this name.", nil
+	}
+	return id, kind, "", err
+}
+
 func (h *Handler) addMember(w http.ResponseWriter, r *http.Request, a *access) {
 	gid := r.PathValue("id")
 	name := strings.TrimSpace(r.PostFormValue("member"))
@@ -136,17 +150,13 @@ func (h *Handler) addMember(w http.ResponseWriter, r *http.Request, a *access) {
 		p.Error = "No member was added: correct the field marked below."
 		h.render(w, "group", formErrorStatus, p)
 	}
-	if name == "" {
-		fail("Enter a user principal name or a group name.")
-		return
-	}
-	id, _, err := h.resolveMember(r, name)
-	if errors.Is(err, directory.ErrNotFound) {
-		fail("No user has this user principal name and no group has this name.")
-		return
-	}
+	id, _, msg, err := h.namedPrincipal(r, name)
 	if err != nil {
 		h.fail(w, r, "find member", err)
+		return
+	}
+	if msg != "" {
+		fail(msg)
 		return
 	}
 	err = h.Store.AddMember(r.Context(), gid, id, h.now())

@@ -156,19 +156,13 @@ func (h *Handler) onDemand(w http.ResponseWriter, r *http.Request, a *access) {
 		p.Form["subject"], p.Errors, p.Flash, p.Error = name, errs, flash, msg
 		h.render(w, "provisioning", status, p)
 	}
-	if name == "" {
-		show(formErrorStatus, web.Errors{"subject": "Enter a user principal name or a group name."}, "",
-			"Nothing was provisioned: correct the field marked below.", nil)
-		return
-	}
-	oid, kind, err := h.resolveMember(r, name)
-	if errors.Is(err, directory.ErrNotFound) {
-		show(formErrorStatus, web.Errors{"subject": "No user has this user principal name and no group has this name."}, "",
-			"Nothing was provisioned: correct the field marked below.", nil)
-		return
-	}
+	oid, kind, msg, err := h.namedPrincipal(r, name)
 	if err != nil {
 		h.fail(w, r, "find object", err)
+		return
+	}
+	if msg != "" {
+		show(formErrorStatus, web.Errors{"subject": msg}, "", "Nothing was provisioned: correct the field marked below.", nil)
 		return
 	}
 	entries, err := h.Engine.ProvisionOnDemand(r.Context(), r.PathValue("id"), kind, oid)

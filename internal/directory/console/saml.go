@@ -403,27 +403,20 @@ func (h *Handler) uploadSPMetadata(w http.ResponseWriter, r *http.Request, a *ac
 	if !ok {
 		return
 	}
-	var md []byte
-	if file, _, err := r.FormFile("metadata"); err == nil {
-		md, err = io.ReadAll(file)
-		file.Close()
-		if err != nil {
-			h.fail(w, r, "read upload", err)
-			return
-		}
-	}
-	if len(strings.TrimSpace(string(md))) == 0 {
-		md = []byte(r.PostFormValue("metadataText"))
+	md, err := web.Upload(r, "metadata", "metadataText", maxFormBytes)
+	if err != nil {
+		h.fail(w, r, "read upload", err)
+		return
 	}
 	fail := func(msg string) {
 		h.samlError(w, r, a, nil, web.Errors{"metadata": msg},
 			"The service provider's metadata was not applied: correct the field marked below.")
 	}
-	if len(strings.TrimSpace(string(md))) == 0 {
+	if len(md) == 0 {
 		fail("Choose the service provider's SAML metadata file (XML), or paste it.")
 		return
 	}
-	_, err := h.IdP.ConfigureFromMetadata(r.Context(), app.ID, md)
+	_, err = h.IdP.ConfigureFromMetadata(r.Context(), app.ID, md)
 	switch {
 	case errors.Is(err, directory.ErrConflict):
 		fail("Another application already uses the entity id of this metadata.")
@@ -636,19 +629,31 @@ func (h *Handler) saveAWSRoles(w http.ResponseWriter, r *http.Request, a *access
 
 // --- certificates ---
 
-// appCert finds one of the app's certificates by the form's or path's id.
-func (h *Handler) appCert(w http.ResponseWriter, r *http.Request, appID, certID string) (*samlidp.Cert, bool) {
-	certs, err := h.IdP.Certificates(r.Context(), appID)
+// appCert reads the app of the path and one of its certificates, answering
+// 404 itself.
+func (h *Handler) appCert(w http.ResponseWriter, r *http.Request, certID string) (*directory.App, *samlidp.Cert, bool) {
+	app, ok := h.loadApp(w, r)
+	if !ok {
+		return nil, nil, false
+	}
+	certs, err := h.IdP.Certificates(r.Context(), app.ID)
 	if err != nil {
 		h.fail(w, r, "list certificates", err)
-		return nil, false
+		return nil, nil, false
 	}
 	i := slices.IndexFunc(certs, func(c *samlidp.Cert) bool { return c.ID == certID })
 	if i < 0 {
 		h.notFound(w)
-		return nil, false
+		return nil, nil, false
 	}
-	return certs[i], true
+	return app, certs[i], true
+}
+
+// certChanged logs a change of a certificate and goes back to the page.
+func (h *Handler) certChanged(w http.ResponseWriter, r *http.Request, a *access, c *samlidp.Cert, done string) {
+	h.log().Info("console: SAML certificate "+done, "admin", a.u.UserPrincipalName, "app", c.AppID,
+		"thumbprint", c.Thumbprint(), "active", c.Active)
+	redirect(w, r, Prefix+"/apps/"+c.AppID+"/saml", done)
 }
 
 // newCertificate creates an inactive certificate (the app's first is
@@ -673,19 +678,13 @@ func (h *Handler) newCertificate(w http.ResponseWriter, r *http.Request, a *acce
 		h.fail(w, r, "new certificate", err)
 		return
 	}
-	h.log().Info("console: SAML certificate created", "admin", a.u.UserPrincipalName, "app", app.ID,
-		"thumbprint", c.Thumbprint(), "active", c.Active)
-	redirect(w, r, Prefix+"/apps/"+app.ID+"/saml", "cert-created")
+	h.certChanged(w, r, a, c, "cert-created")
 }
 
 // activateCertificate makes a certificate the one responses are signed
 // with; the previous one stays published in the metadata until deleted.
 func (h *Handler) activateCertificate(w http.ResponseWriter, r *http.Request, a *access) {
-	app, ok := h.loadApp(w, r)
-	if !ok {
-		return
-	}
-	c, ok := h.appCert(w, r, app.ID, r.PostFormValue("cert"))
+	app, c, ok := h.appCert(w, r, r.PostFormValue("cert"))
 	if !ok {
 		return
 	}
@@ -697,44 +696,31 @@ func (h *Handler) activateCertificate(w http.ResponseWriter, r *http.Request, a 
 		h.fail(w, r, "activate certificate", err)
 		return
 	}
-	h.log().Info("console: SAML certificate activated", "admin", a.u.UserPrincipalName, "app", app.ID,
-		"thumbprint", c.Thumbprint())
-	redirect(w, r, Prefix+"/apps/"+app.ID+"/saml", "cert-active")
+	h.certChanged(w, r, a, c, "cert-active")
 }
 
 // removeCertificate deletes an inactive certificate.
 func (h *Handler) removeCertificate(w http.ResponseWriter, r *http.Request, a *access) {
-	app, ok := h.loadApp(w, r)
-	if !ok {
-		return
-	}
-	c, ok := h.appCert(w, r, app.ID, r.PostFormValue("cert"))
+	app, c, ok := h.appCert(w, r, r.PostFormValue("cert"))
 	if !ok {
 		return
 	}
 	err := h.IdP.RemoveCertificate(r.Context(), app.ID, c.ID)
 	if errors.Is(err, directory.ErrInvalid) {
-		h.samlError(w, r, a, nil, web.Errors{},
-			"The active certificate cannot be deleted: make another one active first.")
+		h.samlError(w, r, a, nil, web.Errors{}, "The active certificate cannot be deleted: make another one active first.")
 		return
 	}
 	if err != nil {
 		h.fail(w, r, "delete certificate", err)
 		return
 	}
-	h.log().Info("console: SAML certificate deleted", "admin", a.u.UserPrincipalName, "app", app.ID,
-		"thumbprint", c.Thumbprint())
-	redirect(w, r, Prefix+"/apps/"+app.ID+"/saml", "cert-removed")
+	h.certChanged(w, r, a, c, "cert-removed")
 }
 
 // downloadCertificate sends a certificate in PEM form (Entra's
 // "Certificate (Base64)"), for SPs configured by hand.
 func (h *Handler) downloadCertificate(w http.ResponseWriter, r *http.Request, a *access) {
-	app, ok := h.loadApp(w, r)
-	if !ok {
-		return
-	}
-	c, ok := h.appCert(w, r, app.ID, r.PathValue("cert"))
+	_, c, ok := h.appCert(w, r, r.PathValue("cert"))
 	if !ok {
 		return
 	}
