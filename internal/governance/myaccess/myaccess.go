@@ -166,7 +166,7 @@ func (h *Handler) load(r *http.Request, u *directory.User) (*data, error) {
 	}
 	for _, e := range els {
 		row := eligibleRow{GroupID: e.GroupID, Group: group(e.GroupID), MaxHours: int(e.MaxDuration / time.Hour),
-			MFA: e.RequireMFA, Just: e.RequireJustification, Tkt: e.RequireTicket, Approval: len(e.Approvers) > 0}
+			MFA: e.RequireMFA, Just: e.RequireJustification, Tkt: e.RequireTicket, Approval: e.NeedsApproval()}
 		for hrs := 1; hrs <= row.MaxHours; hrs++ {
 			row.Hours = append(row.Hours, hrs)
 		}
@@ -179,7 +179,10 @@ func (h *Handler) load(r *http.Request, u *directory.User) (*data, error) {
 		if row.Tkt {
 			row.Needs = append(row.Needs, "a ticket number")
 		}
-		if row.Approval {
+		switch {
+		case e.OwnersApprove:
+			row.Needs = append(row.Needs, "approval by the group's owners")
+		case row.Approval:
 			row.Needs = append(row.Needs, "approval")
 		}
 		d.Eligible = append(d.Eligible, row)
@@ -205,6 +208,8 @@ func (h *Handler) load(r *http.Request, u *directory.User) (*data, error) {
 			d.Mine = append(d.Mine, view(q))
 		}
 	}
+	// Approvers, the group's owners among them, were named on each request
+	// when it was made.
 	pending, err := h.Service.Requests(ctx, governance.RequestQuery{Status: []governance.Status{governance.StatusPendingApproval}})
 	if err != nil {
 		return nil, err
@@ -293,8 +298,14 @@ func (h *Handler) activate(w http.ResponseWriter, r *http.Request, s *signin.Ses
 			h.SignIn.RequireLogin(w, r, true)
 			return
 		}
-		field := map[string]string{governance.RuleJustification: "justification", governance.RuleTicket: "ticket",
+		field, ok := map[string]string{governance.RuleJustification: "justification", governance.RuleTicket: "ticket",
 			governance.RuleExpiration: "hours"}[pe.Rule]
+		if !ok {
+			// No field can fix it (ApprovalRule: nobody could approve).
+			h.log().Warn("myaccess: activation refused", "user", u.ID, "group", groupID, "rule", pe.Rule)
+			h.render(w, r, s, u, http.StatusOK, func(p *web.Page) { p.Error = web.Sentence(pe.Msg) })
+			return
+		}
 		h.fieldError(w, r, s, u, groupID, field, web.Sentence(pe.Msg))
 		return
 	}
