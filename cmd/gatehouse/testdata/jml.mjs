@@ -195,6 +195,41 @@ async function main() {
   await visit(a, base + '/audit?kind=signin.*');
   await expectText(a, '#audit', /signin\.success/);
 
+  // Enterprise apps: the list links the demo app to its pages; its single
+  // sign-on has the center as SP and an active certificate, and the
+  // federation metadata link serves the IdP's metadata.
+  await visit(a, base + '/apps');
+  await Promise.all([a.waitForURL(new RegExp(`/console/apps/${demo.app_id}$`)),
+    a.click('#apps a:has-text("AWS IAM Identity Center")')]);
+  await expectText(a, '#app-sso', /SAML/);
+  await visit(a, `${base}/apps/${demo.app_id}/users`);
+  await expectText(a, '#assignments', /AWS-Developers-ReadOnly/);
+  await visit(a, `${base}/apps/${demo.app_id}/saml`);
+  await expectText(a, '#certs', /active/);
+  await expectText(a, '#claims', /AccessControl:Department/);
+  const md = await a.request.get(await a.getAttribute('#idp-metadata', 'href'));
+  if (md.status() !== 200 || !(await md.text()).includes('IDPSSODescriptor')) fail('the federation metadata link does not serve the IdP metadata');
+  await snap(a, 'app-saml');
+  // Bad SP metadata: the message next to the field, nothing changed.
+  await a.fill('#f-metadataText', 'not XML');
+  await Promise.all([a.waitForLoadState('load'), a.click('button:has-text("Apply metadata")')]);
+  await expectText(a, '#err-metadata', /^Metadata /);
+  await expectText(a, '#certs', /active/);
+  await visit(a, base + '/apps/new');
+  await visit(a, `${base}/apps/${demo.app_id}/delete`);
+  // A group made and deleted through the console, both in the audit log.
+  const gname = `Console-Group-${Date.now() % 100000}`;
+  await visit(a, base + '/groups/new');
+  await a.fill('#f-displayName', gname);
+  await a.fill('#f-description', 'Made by the browser test');
+  await Promise.all([a.waitForURL(/done=group-created/), a.click('button:has-text("Create group")')]);
+  await Promise.all([a.waitForURL(/\/delete$/), a.click('#delete-group')]);
+  await a.fill('#f-confirmName', gname);
+  await Promise.all([a.waitForURL(/done=group-deleted/), a.click('button:has-text("Delete group")')]);
+  await visit(a, base + '/audit?kind=admin.change');
+  await expectText(a, '#audit', /POST \/console\/groups\/new/);
+  await expectText(a, '#audit', /POST \/console\/groups\/[^/\s]+\/delete/);
+
   // 6. Leaver: disabling ends the portal session; signing in is refused.
   await visit(a, userURL);
   await Promise.all([a.waitForURL(/done=disabled/), a.click('button:has-text("Disable sign-in")')]);
@@ -224,6 +259,10 @@ async function main() {
   const csrf = await r.locator('input[name=csrf]').first().inputValue();
   const res = await r.request.post(base + '/users/new', { form: { csrf, upn: 'x@gatehouse.example', displayName: 'X', password: 'whatever-long-password' }, maxRedirects: 0 });
   if (res.status() !== 403) fail(`read-only POST: HTTP ${res.status()}, want 403`);
+  await visit(r, `${base}/apps/${demo.app_id}/saml`);
+  if (await r.locator('#f-entityId, #f-metadata, #f-claimName, #f-certYears').count()) fail('read-only admin sees single sign-on forms');
+  const cert = await r.request.post(`${base}/apps/${demo.app_id}/saml/certificates`, { form: { csrf, certYears: '1' }, maxRedirects: 0 });
+  if (cert.status() !== 403) fail(`read-only certificate POST: HTTP ${cert.status()}, want 403`);
   await snap(r, 'read-only');
 
   // 8. Just in time: the demo user activates AWS-Developers-Admin at My
