@@ -43,33 +43,32 @@ func (h *Handler) mountSAML(get, post func(string, func(http.ResponseWriter, *ht
 	get("/apps/{id}/saml/certificates/{cert}", h.downloadCertificate)
 }
 
-// option is one choice of a select.
-type option struct{ Value, Label string }
-
+// The choices of the single sign-on page's selects.
 var (
-	nameIDFormats = []option{
+	nameIDFormats = []choice{
 		{samlidp.NameIDEmail, "Email address"},
 		{samlidp.NameIDPersistent, "Persistent (an opaque identifier per user and app)"},
 		{samlidp.NameIDUnspecified, "Unspecified"},
 		{samlidp.NameIDTransient, "Transient (new at every sign-in)"},
 	}
-	signingModes = []option{
+	signingModes = []choice{
 		{samlidp.SignAssertion, "Sign SAML assertion"},
 		{samlidp.SignResponse, "Sign SAML response"},
 		{samlidp.SignBoth, "Sign SAML response and assertion"},
 	}
-	signatureAlgorithms = []option{{samlidp.RSASHA256, "SHA-256"}, {samlidp.RSASHA1, "SHA-1"}}
+	signatureAlgorithms = []choice{{samlidp.RSASHA256, "SHA-256"}, {samlidp.RSASHA1, "SHA-1"}}
 	// claimKinds: a claim named as typed, or one of AWS's attribute
 	// families whose name samlidp builds from a key.
-	claimKinds = []option{
+	claimKinds = []choice{
 		{"custom", "Claim name as typed"},
 		{"accessControl", "AWS IAM Identity Center attribute for access control (AccessControl:key)"},
 		{"principalTag", "AWS session tag (PrincipalTag:key)"},
 	}
 )
 
-func isOption(opts []option, v string) bool {
-	return slices.ContainsFunc(opts, func(o option) bool { return o.Value == v })
+// isChoice reports whether v is one of the choices.
+func isChoice(opts []choice, v string) bool {
+	return slices.ContainsFunc(opts, func(o choice) bool { return o.Value == v })
 }
 
 // userAttributes are the user attributes a claim or the NameID can come
@@ -148,7 +147,7 @@ type claimRow struct {
 }
 
 // certYears are the lifetimes a new certificate may have.
-var certYears = []option{{"1", "1 year"}, {"2", "2 years"}, {"3", "3 years"}}
+var certYears = []choice{{"1", "1 year"}, {"2", "2 years"}, {"3", "3 years"}}
 
 type samlData struct {
 	Tabs appTabs
@@ -163,28 +162,28 @@ type samlData struct {
 	// samlidp.ExpiryWarning, or has expired.
 	CertWarning                                bool
 	Claims                                     []claimRow
-	NameIDFormats, Signings, Algorithms, Kinds []option
+	NameIDFormats, Signings, Algorithms, Kinds []choice
 	// Attributes are the user attributes; Sources the same with "no
 	// attribute" first, for a claim of constant values.
-	Attributes, Sources []option
-	Years               []option
+	Attributes, Sources []choice
+	Years               []choice
 }
 
 // control is a select or a textarea for the page's "select" and
 // "textarea" templates (web's "field" template draws inputs only).
 type control struct {
 	Name, Label, Hint, Value, Error string
-	Options                         []option
+	Options                         []choice
 }
 
 // Control builds the control name of page p: its value and error.
-func (samlData) Control(p *web.Page, name, label, hint string, opts []option) control {
+func (samlData) Control(p *web.Page, name, label, hint string, opts []choice) control {
 	return control{Name: name, Label: label, Hint: hint, Value: p.Form[name], Error: p.Errors[name], Options: opts}
 }
 
 // Label is the label of v among opts, or v.
-func (samlData) Label(opts []option, v string) string {
-	if i := slices.IndexFunc(opts, func(o option) bool { return o.Value == v }); i >= 0 {
+func (samlData) Label(opts []choice, v string) string {
+	if i := slices.IndexFunc(opts, func(o choice) bool { return o.Value == v }); i >= 0 {
 		return opts[i].Label
 	}
 	return v
@@ -214,9 +213,9 @@ func (h *Handler) loadSAML(w http.ResponseWriter, r *http.Request) (*samlData, m
 	ctx := r.Context()
 	d := &samlData{Tabs: h.tabs(app, "saml"), App: app, NameIDFormats: nameIDFormats, Signings: signingModes,
 		Algorithms: signatureAlgorithms, Kinds: claimKinds, Years: certYears,
-		Sources: []option{{"", "None: constant values"}}}
+		Sources: []choice{{"", "None: constant values"}}}
 	for _, name := range userAttributes {
-		d.Attributes = append(d.Attributes, option{name, "user." + name})
+		d.Attributes = append(d.Attributes, choice{name, "user." + name})
 	}
 	d.Sources = append(d.Sources, d.Attributes...)
 	cfg, err := h.IdP.Config(ctx, app.ID)
@@ -362,17 +361,17 @@ func (h *Handler) saveSAML(w http.ResponseWriter, r *http.Request, a *access) {
 			errs.Add("acsUrls", m)
 		}
 	}
-	if !isOption(nameIDFormats, f["nameIdFormat"]) {
+	if !isChoice(nameIDFormats, f["nameIdFormat"]) {
 		errs.Add("nameIdFormat", "Choose one of the name identifier formats.")
 	}
 	source := userAttribute(f["nameIdSource"])
 	if source == "" {
 		errs.Add("nameIdSource", "Choose the user attribute the name identifier comes from.")
 	}
-	if !isOption(signingModes, f["signing"]) {
+	if !isChoice(signingModes, f["signing"]) {
 		errs.Add("signing", "Choose what is signed.")
 	}
-	if !isOption(signatureAlgorithms, f["signatureAlgorithm"]) {
+	if !isChoice(signatureAlgorithms, f["signatureAlgorithm"]) {
 		errs.Add("signatureAlgorithm", "Choose SHA-256 or SHA-1.")
 	}
 	if m := checkEntityID(f["idpEntityId"]); m != "" {
