@@ -91,13 +91,18 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	get("/groups/{id}", h.group)
 	post("/groups/{id}/members/add", h.addMember)
 	post("/groups/{id}/members/remove", h.removeMember)
+	post("/groups/{id}/owners/add", h.addOwner)
+	post("/groups/{id}/owners/remove", h.removeOwner)
 	if h.Governance != nil {
 		get("/governance", h.governancePage)
 		post("/governance/eligibilities", h.addEligibility)
 		post("/governance/eligibilities/remove", h.removeEligibility)
+		post("/governance/assignments", h.assignUntil)
+		post("/governance/assignments/end", h.endAssignment)
 	}
 	if h.Reviews != nil {
 		get("/reviews", h.reviewsPage)
+		post("/reviews", h.createCampaign)
 	}
 	if h.Audit != nil {
 		get("/audit", h.auditPage)
@@ -227,6 +232,13 @@ var flashes = map[string]string{
 	"restarted":    "Provisioning restarted: quarantine and escrows cleared, an initial cycle begins.",
 	"eligible":     "The eligibility was added: the principal can activate the group at My access.",
 	"ineligible":   "The eligibility was removed. Activations already in force run until they end.",
+
+	// Group owners, time-bound assignments and access review campaigns.
+	"owner-added":      "The user owns the group now.",
+	"owner-removed":    "The owner was removed.",
+	"assigned-until":   "The time-bound assignment was made: the user is a member until it ends.",
+	"assignment-ended": "The time-bound assignment ended: the membership goes unless another grant keeps it.",
+	"campaign-created": "The campaign was created; its first review has started and its reviewers see it at My access.",
 
 	// Provisioning configuration: every save starts an initial cycle.
 	"prov-saved":      "The provisioning settings were saved: an initial cycle starts now.",

@@ -9,7 +9,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/gatehouse-id/gatehouse/internal/directory"
-	"github.com/gatehouse-id/gatehouse/internal/web"
 )
 
 // newID is a directory object id (UUIDv7, as directorydb.NewID).
@@ -52,6 +51,7 @@ type groupData struct {
 	G        *directory.Group
 	Members  []memberRow
 	MemberOf []*directory.Group
+	Owners   []ownerRow
 }
 
 func (h *Handler) loadGroup(w http.ResponseWriter, r *http.Request) (*groupData, bool) {
@@ -66,6 +66,10 @@ func (h *Handler) loadGroup(w http.ResponseWriter, r *http.Request) (*groupData,
 		return nil, false
 	}
 	d := &groupData{G: g}
+	if d.Owners, err = h.loadOwners(ctx, g.ID); err != nil {
+		h.fail(w, r, "list owners", err)
+		return nil, false
+	}
 	ms, err := h.Store.Members(ctx, g.ID)
 	if err != nil {
 		h.fail(w, r, "list members", err)
@@ -141,14 +145,7 @@ func (h *Handler) addMember(w http.ResponseWriter, r *http.Request, a *access) {
 	gid := r.PathValue("id")
 	name := strings.TrimSpace(r.PostFormValue("member"))
 	fail := func(msg string) {
-		d, ok := h.loadGroup(w, r)
-		if !ok {
-			return
-		}
-		p := h.page(r, a, d.G.DisplayName, Prefix+"/groups", d)
-		p.Form["member"], p.Errors = name, web.Errors{"member": msg}
-		p.Error = "No member was added: correct the field marked below."
-		h.render(w, "group", formErrorStatus, p)
+		h.groupFormError(w, r, a, "member", name, "No member was added: correct the field marked below.", msg)
 	}
 	id, _, msg, err := h.namedPrincipal(r, name)
 	if err != nil {

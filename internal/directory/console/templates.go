@@ -5,7 +5,7 @@ import "github.com/gatehouse-id/gatehouse/internal/web"
 // pages are the console's pages; each defines "content" for web's layout.
 // Their sources are kept with the area they belong to (corePages here, the
 // others in the files of their handlers).
-var pages = web.Templates(union(corePages, appPages, samlPages, groupAdminPages, provConfigPages))
+var pages = web.Templates(union(corePages, appPages, samlPages, groupAdminPages, provConfigPages, governancePages, reviewPages))
 
 // union merges page sources; a name defined twice is a programming error.
 func union(srcs ...map[string]string) map[string]string {
@@ -21,8 +21,7 @@ func union(srcs ...map[string]string) map[string]string {
 	return out
 }
 
-// corePages are the overview, users, groups, governance, reviews, audit and
-// provisioning pages.
+// corePages are the overview, users, groups, audit and provisioning pages.
 var corePages = map[string]string{
 	"overview": `{{define "content"}}
 <section class="card" aria-labelledby="h-dir"><h2 id="h-dir">Directory</h2>
@@ -110,47 +109,6 @@ var corePages = map[string]string{
 {{end}}
 {{end}}`,
 
-	"governance": `{{define "content"}}{{$d := .Data}}
-<section class="card" aria-labelledby="h-el"><h2 id="h-el">Eligible assignments</h2>
-<p class="muted">People activate these at <a href="/myaccess">My access</a>; an activation is a group membership for its duration, provisioned at once.</p>
-<div class="table-wrap"><table id="eligibilities"><thead><tr><th scope="col">Group</th><th scope="col">Eligible</th><th scope="col">Up to</th><th scope="col">Needs</th><th scope="col">Approvers</th><th scope="col">Ends</th>{{if .CanChange}}<th scope="col">Action</th>{{end}}</tr></thead><tbody>
-{{range $d.Eligibilities}}<tr><td>{{.Group}}</td><td>{{.Principal}}{{if eq .Kind "group"}} (members){{end}}</td><td>{{.MaxHours}} h</td><td>{{.Needs}}</td><td>{{.Approvers}}</td><td>{{.Expires}}</td>
-{{if $.CanChange}}<td><form method="post" action="/console/governance/eligibilities/remove">{{template "csrf" $}}<input type="hidden" name="eligibility" value="{{.ID}}"><button type="submit" class="secondary" aria-label="Remove the eligibility of {{.Principal}} for {{.Group}}">Remove</button></form></td>{{end}}</tr>
-{{else}}<tr><td colspan="7">Nobody is eligible for any group.</td></tr>{{end}}</tbody></table></div>
-{{if .CanChange}}<h3>Make eligible</h3>
-<form method="post" action="/console/governance/eligibilities" novalidate>{{template "csrf" .}}
-{{template "field" (hint "The group people activate" (required (field . "group" "Group" "text")))}}
-{{template "field" (hint "A user principal name, or a group whose members become eligible" (required (field . "principal" "Eligible user or group" "text")))}}
-{{template "field" (hint "1 to 24" (required (field . "maxHours" "Longest activation (hours)" "number")))}}
-{{template "field" (hint "User principal names, separated by commas; empty: no approval" (field . "approvers" "Approvers" "text"))}}
-<fieldset class="checks"><legend>Activation requires</legend>
-<label><input type="checkbox" name="requireMfa" value="1"{{if index .Form "requireMfa"}} checked{{end}}> MFA</label>
-<label><input type="checkbox" name="requireJustification" value="1"{{if index .Form "requireJustification"}} checked{{end}}> a justification</label>
-<label><input type="checkbox" name="requireTicket" value="1"{{if index .Form "requireTicket"}} checked{{end}}> a ticket number</label>
-</fieldset>
-<button type="submit">Make eligible</button></form>{{end}}
-</section>
-<section class="card" aria-labelledby="h-gr"><h2 id="h-gr">In force</h2>
-<div class="table-wrap"><table id="grants"><thead><tr><th scope="col">Group</th><th scope="col">User</th><th scope="col">Kind</th><th scope="col">When</th><th scope="col">Justification</th></tr></thead><tbody>
-{{range $d.Grants}}<tr><td>{{.Group}}</td><td>{{.User}}</td><td>{{.Kind}}</td><td>{{.When}}</td><td>{{.Justification}}</td></tr>
-{{else}}<tr><td colspan="5">No activations or time-bound assignments in force.</td></tr>{{end}}</tbody></table></div>
-</section>
-<section class="card" aria-labelledby="h-pe"><h2 id="h-pe">Waiting for approval</h2>
-<div class="table-wrap"><table id="pending"><thead><tr><th scope="col">Group</th><th scope="col">User</th><th scope="col">When</th><th scope="col">Justification</th></tr></thead><tbody>
-{{range $d.Pending}}<tr><td>{{.Group}}</td><td>{{.User}}</td><td>{{.When}}</td><td>{{.Justification}}</td></tr>
-{{else}}<tr><td colspan="4">No requests are waiting.</td></tr>{{end}}</tbody></table></div>
-</section>
-{{end}}`,
-
-	"reviews": `{{define "content"}}
-<section class="card" aria-labelledby="h-rv"><h2 id="h-rv">Campaigns</h2>
-<p class="muted">Create campaigns with <code>gatehouse review create</code> or the API; reviewers decide at <a href="/myaccess">My access</a>; denials are removed when a review ends.</p>
-<div class="table-wrap"><table id="campaigns"><thead><tr><th scope="col">Campaign</th><th scope="col">Scope</th><th scope="col">Reviewers</th><th scope="col">Recurrence</th><th scope="col">Latest review</th><th scope="col">Progress</th><th scope="col">Next start</th></tr></thead><tbody>
-{{range .Data.Campaigns}}<tr><td>{{.Name}}</td><td>{{.Scope}}</td><td>{{.Reviewers}}</td><td>{{.Recurrence}}</td><td>{{.Status}}{{if .Period}}<br><span class="muted">{{.Period}}</span>{{end}}</td>
-<td>{{if .Total}}<progress max="{{.Total}}" value="{{.Decided}}" aria-label="Decided">{{.Decided}}/{{.Total}}</progress> {{end}}{{.Progress}}</td><td>{{.Next}}</td></tr>
-{{else}}<tr><td colspan="7">No access review campaigns.</td></tr>{{end}}</tbody></table></div></section>
-{{end}}`,
-
 	"audit": `{{define "content"}}{{$d := .Data}}
 <section class="card" aria-labelledby="h-au"><h2 id="h-au">Records, newest first</h2>
 <p class="muted">Append-only and hash-chained: check it with <code>gatehouse audit verify</code>; export with <code>gatehouse audit export</code>.</p>
@@ -176,7 +134,7 @@ var corePages = map[string]string{
 {{else}}<tr><td colspan="3">No groups.</td></tr>{{end}}</tbody></table></div></section>
 {{end}}`,
 
-	"group": `{{define "content"}}{{$g := .Data.G}}
+	"group": ownersTemplate + `{{define "content"}}{{$g := .Data.G}}
 <section class="card" aria-labelledby="h-m"><h2 id="h-m">Members</h2>
 <div class="table-wrap"><table><thead><tr><th scope="col">Name</th><th scope="col">Kind</th><th scope="col">Detail</th>{{if .CanChange}}<th scope="col"><span class="muted">Action</span></th>{{end}}</tr></thead><tbody>
 {{range .Data.Members}}<tr><td>{{if eq .Kind "group"}}<a href="/console/groups/{{.ID}}">{{.Name}}</a>{{else}}<a href="/console/users/{{.ID}}">{{.Name}}</a>{{end}}</td>
@@ -186,6 +144,7 @@ var corePages = map[string]string{
 {{if .CanChange}}<form method="post" action="/console/groups/{{$g.ID}}/members/add" novalidate>{{template "csrf" .}}
 {{template "field" (hint "A user principal name, or the name of a group to nest" (required (field . "member" "Add member" "text")))}}
 <button type="submit">Add member</button></form>{{end}}</section>
+{{template "owners" .}}
 {{if .Data.MemberOf}}<section class="card" aria-labelledby="h-p"><h2 id="h-p">Member of</h2><ul>
 {{range .Data.MemberOf}}<li><a href="/console/groups/{{.ID}}">{{.DisplayName}}</a></li>{{end}}</ul></section>{{end}}
 {{if .CanChange}}<section class="card" aria-labelledby="h-del"><h2 id="h-del">Delete</h2>

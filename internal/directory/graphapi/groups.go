@@ -416,6 +416,12 @@ func (h *Handler) listTransitiveMembers(w http.ResponseWriter, r *http.Request) 
 }
 
 func (h *Handler) listMembersOf(w http.ResponseWriter, r *http.Request, transitive bool) error {
+	return h.listOf(w, r, func(ctx context.Context, gid string) ([]object, error) { return h.members(ctx, gid, transitive) })
+}
+
+// listOf answers the collection of directoryObjects of group {id} that
+// load lists.
+func (h *Handler) listOf(w http.ResponseWriter, r *http.Request, load func(context.Context, string) ([]object, error)) error {
 	q, err := parseQuery(r, objectResource)
 	if err != nil {
 		return err
@@ -424,7 +430,7 @@ func (h *Handler) listMembersOf(w http.ResponseWriter, r *http.Request, transiti
 	if err != nil {
 		return err
 	}
-	objs, err := h.members(r.Context(), g.ID, transitive)
+	objs, err := load(r.Context(), g.ID)
 	if err != nil {
 		return err
 	}

@@ -48,21 +48,7 @@ func (h *Handler) owners(ctx context.Context, groupID string) ([]object, error) 
 
 // GET /groups/{id}/owners: the owners, each with its @odata.type.
 func (h *Handler) listOwners(w http.ResponseWriter, r *http.Request) error {
-	q, err := parseQuery(r, objectResource)
-	if err != nil {
-		return err
-	}
-	g, err := h.resolveGroup(r.Context(), r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	objs, err := h.owners(r.Context(), g.ID)
-	if err != nil {
-		return err
-	}
-	page, next := q.pageOf(objs)
-	h.writeCollection(w, r, "directoryObjects", q, page, next)
-	return nil
+	return h.listOf(w, r, h.owners)
 }
 
 // GET /groups/{id}/owners/microsoft.graph.user (or .group, always empty).

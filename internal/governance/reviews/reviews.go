@@ -42,7 +42,7 @@ func fieldf(field, format string, args ...any) error {
 // days writes a duration in whole days when it is one, as campaigns are
 // set up ("14 days"), else as Go does.
 func days(d time.Duration) string {
-	if d > 0 && d%(24*time.Hour) == 0 {
+	if d >= 0 && d%(24*time.Hour) == 0 {
 		if n := d / (24 * time.Hour); n != 1 {
 			return fmt.Sprintf("%d days", n)
 		}
