@@ -1,7 +1,8 @@
 // Package governance is the directory's PIM for Groups: eligible group
 // membership that a user activates for a bounded time, with the policy
 // requirements of Entra's PIM (MFA at activation, a justification, ticket
-// information, approval by named approvers within 24 hours), and time-bound
+// information, approval by named approvers or the group's owners within 24
+// hours), and time-bound
 // direct assignments (a membership with an end date).
 //
 // An activation or a time-bound assignment is a grant. The directory
@@ -21,9 +22,11 @@
 //  2. The user activates (Service.Activate): eligibility (direct, or through
 //     a group at any nesting depth), duration within the maximum, then each
 //     requirement; the request is Active at once, or PendingApproval.
-//  3. A named approver other than the requester approves or denies within
-//     the 24-hour window (Service.Approve, Service.Deny); approval starts
-//     the activation then.
+//  3. One of the request's approvers, other than the requester, approves or
+//     denies within the 24-hour window (Service.Approve, Service.Deny);
+//     approval starts the activation then. The approvers are fixed when the
+//     request is made: the eligibility's named approvers and, when the
+//     group's owners approve, its active owners (directory.ActiveOwners).
 //  4. The Scheduler ends grants at their End, to the second, and expires
 //     pending requests past their deadline; Service.Deactivate ends them
 //     early. Ending the last grant removes the membership and calls

@@ -1,7 +1,8 @@
 // Package console is the directory's admin console, served at /console on
 // the directory's listener: users (create, edit, disable and enable, reset
 // password and MFA, group memberships), groups (create, delete, members,
-// nested groups included), enterprise apps (create from a template, delete,
+// nested groups included, owners), just-in-time access (eligibilities,
+// time-bound assignments), access review campaigns, enterprise apps (create from a template, delete,
 // assignments, SAML single sign-on: settings, SP metadata, claims,
 // signing certificates) and each app's provisioning (status with the running
 // cycle's progress, the quarantine banner with its reason, start, stop,
