@@ -5,21 +5,7 @@ import "github.com/gatehouse-id/gatehouse/internal/web"
 // pages are the console's pages; each defines "content" for web's layout.
 // Their sources are kept with the area they belong to (corePages here, the
 // others in the files of their handlers).
-var pages = web.Templates(union(corePages, appPages, samlPages, groupAdminPages, provConfigPages, governancePages, reviewPages))
-
-// union merges page sources; a name defined twice is a programming error.
-func union(srcs ...map[string]string) map[string]string {
-	out := map[string]string{}
-	for _, src := range srcs {
-		for name, text := range src {
-			if _, dup := out[name]; dup {
-				panic("console: page " + name + " defined twice")
-			}
-			out[name] = text
-		}
-	}
-	return out
-}
+var pages = web.Templates(corePages, appPages, samlPages, groupAdminPages, provConfigPages, governancePages, reviewPages)
 
 // corePages are the overview, users, groups, audit and provisioning pages.
 var corePages = map[string]string{
