@@ -191,6 +191,9 @@ func seedDemo(ctx context.Context, in *instance, path string) (*demoFile, error)
 	if err := seedEligibility(ctx, in, d.Users[0].Username); err != nil {
 		return nil, err
 	}
+	if err := seedOwner(ctx, in.dirStore); err != nil {
+		return nil, err
+	}
 	if d.Admin, err = seedConsoleAdmins(ctx, in.dirStore, d.DirectoryURL); err != nil {
 		return nil, err
 	}

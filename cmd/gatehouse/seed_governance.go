@@ -37,3 +37,24 @@ func seedEligibility(ctx context.Context, in *instance, upn string) error {
 	}
 	return err
 }
+
+// demoJITOwner owns demoJITGroup: the owner a campaign "by the group's
+// owners" or an eligibility the owners approve asks.
+const demoJITOwner = "shen@gatehouse.example"
+
+// seedOwner makes demoJITOwner an owner of demoJITGroup; a restart keeps
+// it.
+func seedOwner(ctx context.Context, ds directory.Store) error {
+	u, err := ds.UserByUPN(ctx, demoJITOwner)
+	if err != nil {
+		return fmt.Errorf("demo owner: user %s: %w", demoJITOwner, err)
+	}
+	gs, err := ds.ListGroups(ctx, directory.GroupQuery{Eq: map[string]string{"displayName": demoJITGroup}, Limit: 1})
+	if err != nil || len(gs) == 0 {
+		return fmt.Errorf("demo owner: group %s: %v", demoJITGroup, err)
+	}
+	if err := ds.AddOwner(ctx, gs[0].ID, u.ID, time.Now()); err != nil && !errors.Is(err, directory.ErrConflict) {
+		return fmt.Errorf("demo owner: %w", err)
+	}
+	return nil
+}

@@ -189,8 +189,39 @@ async function main() {
   await visit(a, base + '/governance');
   await expectText(a, '#eligibilities', /AWS-Developers-Admin\s+awsdemo@gatehouse\.example/);
   await snap(a, 'governance');
+  // A time-bound assignment without an end: the message next to the field.
+  await a.fill('#f-assignUser', 'alex@gatehouse.example');
+  await a.fill('#f-assignGroup', 'AWS-ReadOnly');
+  await Promise.all([a.waitForLoadState('load'), a.click('button:has-text("Assign until the end")')]);
+  await expectText(a, '#err-assignUntil', /Enter when the assignment ends/);
   await visit(a, base + '/reviews');
   await expectText(a, '#campaigns', /No access review campaigns/);
+  // New campaign: longer than its recurrence is refused next to the field;
+  // then one by the group's owners (the demo's owner, shen) starts.
+  await a.fill('#f-name', 'Admins by owners');
+  await a.fill('#f-scope', 'AWS-Developers-Admin');
+  await a.selectOption('#f-recurrence', 'weekly');
+  await a.fill('#f-durationDays', '8');
+  await Promise.all([a.waitForLoadState('load'), a.click('button:has-text("Create campaign")')]);
+  await expectText(a, '#err-durationDays', /longer than the weekly recurrence/);
+  await a.fill('#f-durationDays', '7');
+  await Promise.all([a.waitForURL(/done=campaign-created/), a.click('button:has-text("Create campaign")')]);
+  await expectText(a, '#campaigns', /Admins by owners\s+group AWS-Developers-Admin\s+owners\s+weekly/);
+  await snap(a, 'reviews');
+  // The group's owners: the demo's, an unknown user refused next to the
+  // field, one added and removed.
+  await visit(a, base + '/groups');
+  await Promise.all([a.waitForURL(/\/console\/groups\/[^/]+$/), a.click('a:has-text("AWS-Developers-Admin")')]);
+  await expectText(a, '#owners', /shen@gatehouse\.example/);
+  await a.fill('#f-owner', 'nobody@gatehouse.example');
+  await Promise.all([a.waitForLoadState('load'), a.click('button:has-text("Add owner")')]);
+  await expectText(a, '#err-owner', /No user has this user principal name/);
+  await a.fill('#f-owner', 'alex@gatehouse.example');
+  await Promise.all([a.waitForURL(/done=owner-added/), a.click('button:has-text("Add owner")')]);
+  await expectText(a, '#owners', /alex@gatehouse\.example/);
+  await snap(a, 'group-owners');
+  await Promise.all([a.waitForURL(/done=owner-removed/), a.click('#owners tr:has-text("alex@gatehouse.example") button')]);
+  if ((await a.locator('#owners').innerText()).includes('alex@')) fail('the removed owner is still listed');
   // The audit log holds the admin's own sign-in among others.
   await visit(a, base + '/audit?kind=signin.*');
   await expectText(a, '#audit', /signin\.success/);
@@ -229,6 +260,8 @@ async function main() {
   await visit(a, base + '/audit?kind=admin.change');
   await expectText(a, '#audit', /POST \/console\/groups\/new/);
   await expectText(a, '#audit', /POST \/console\/groups\/[^/\s]+\/delete/);
+  await expectText(a, '#audit', /POST \/console\/groups\/[^/\s]+\/owners\/add/);
+  await expectText(a, '#audit', /POST \/console\/reviews/);
 
   // 6. Leaver: disabling ends the portal session; signing in is refused.
   await visit(a, userURL);
