@@ -45,8 +45,9 @@ type governanceData struct {
 // template draws the "select" and "textarea" partials (samlControls).
 type formControls struct{}
 
+// Control builds the control name of page p: its value and error.
 func (formControls) Control(p *web.Page, name, label, hint string, opts []choice) control {
-	return samlData{}.Control(p, name, label, hint, opts)
+	return control{Name: name, Label: label, Hint: hint, Value: p.Form[name], Error: p.Errors[name], Options: opts}
 }
 
 // The approval choices of an eligibility.

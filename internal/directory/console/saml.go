@@ -150,6 +150,7 @@ type claimRow struct {
 var certYears = []choice{{"1", "1 year"}, {"2", "2 years"}, {"3", "3 years"}}
 
 type samlData struct {
+	formControls
 	Tabs appTabs
 	App  *directory.App
 	// Cfg is nil until the app has a SAML configuration.
@@ -174,11 +175,6 @@ type samlData struct {
 type control struct {
 	Name, Label, Hint, Value, Error string
 	Options                         []choice
-}
-
-// Control builds the control name of page p: its value and error.
-func (samlData) Control(p *web.Page, name, label, hint string, opts []choice) control {
-	return control{Name: name, Label: label, Hint: hint, Value: p.Form[name], Error: p.Errors[name], Options: opts}
 }
 
 // Label is the label of v among opts, or v.
