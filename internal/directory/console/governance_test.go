@@ -289,7 +289,7 @@ func TestCreateCampaign(t *testing.T) {
 		{with("scopeKind", "app", "scope", "Nope"), "scope", "No application has this name."},
 		{with("scopeKind", "tenant"), "scopeKind", "Choose a group or an application."},
 		{with("reviewerUpns", "ghost@gatehouse.example"), "reviewerUpns", "No user has the user principal name ghost@gatehouse.example."},
-		{with("reviewerUpns", ""), "reviewerUpns", "Named reviewers must be named."},
+		{with("reviewerUpns", ""), "reviewerUpns", "Name at least one reviewer."},
 		{with("reviewers", "owners", "reviewerUpns", ""), "reviewerUpns", "The group has no active owners: name fallback reviewers, or add owners to the group first."},
 		{with("scopeKind", "app", "scope", "payroll", "reviewers", "owners"), "reviewers", "Applications have no owners: choose named, managers or self reviewers."},
 		{with("reviewers", "everyone"), "reviewers", `Reviewers "everyone": named, owners, managers or self.`},

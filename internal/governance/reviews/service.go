@@ -149,7 +149,7 @@ func (s *Service) CreateCampaign(ctx context.Context, c *Campaign) error {
 	switch c.Reviewers {
 	case ReviewersNamed:
 		if len(ids) == 0 {
-			return fieldf("reviewerIds", "named reviewers must be named")
+			return fieldf("reviewerIds", "name at least one reviewer")
 		}
 	case ReviewersOwners:
 		// Entra asks for a fallback reviewer when owners review; here one
