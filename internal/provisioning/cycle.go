@@ -221,7 +221,14 @@ func escrowReason(escrows int, counts map[string]int) string {
 	return ""
 }
 
-func (s *session) reconcile(ctx context.Context, prog *Progress) error {
+func (s *session) reconcile(ctx context.Context, prog *Progress) (err error) {
+	s.overlap = true
+	defer func() {
+		if serr := s.settle(); err == nil {
+			err = serr
+		}
+		s.overlap = false
+	}()
 	s.index = newIndex()
 	if err := s.readIndex(ctx, "Users", s.users); err != nil {
 		return err
@@ -231,7 +238,6 @@ func (s *session) reconcile(ctx context.Context, prog *Progress) error {
 			return err
 		}
 	}
-	var err error
 	if s.scopeSet, err = s.computeScope(ctx); err != nil {
 		return err
 	}
