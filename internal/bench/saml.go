@@ -24,11 +24,13 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gatehouse-id/gatehouse/internal/audit"
 	"github.com/gatehouse-id/gatehouse/internal/directory"
 	"github.com/gatehouse-id/gatehouse/internal/directory/samlidp"
 	"github.com/gatehouse-id/gatehouse/internal/directory/signin"
 	"github.com/gatehouse-id/gatehouse/internal/secret"
 	"github.com/gatehouse-id/gatehouse/internal/store"
+	"github.com/gatehouse-id/gatehouse/internal/store/auditdb"
 	"github.com/gatehouse-id/gatehouse/internal/store/directorydb"
 )
 
@@ -46,19 +48,24 @@ type SAMLOptions struct {
 	LoginClients int
 	// Progress, when set, receives one line per phase.
 	Progress io.Writer
+	// NoAudit leaves out the audit log that `gatehouse serve` writes on
+	// every sign-in and SAML response, to measure what it costs.
+	NoAudit bool
 }
 
 // SAMLResult holds the figures of one run; every rate is per second over
 // the same machine and run.
 type SAMLResult struct {
 	Clients, LoginClients int
+	Audited               bool
 	GOMAXPROCS            int
 	// RSASign is crypto/rsa SignPKCS1v15 (RSA-2048, SHA-256 of a 4 KiB
 	// message) on Clients goroutines.
 	RSASign float64
 	// SSO is SAML responses per second: GET /saml/{app}/start (IdP-initiated)
 	// for a signed-in session, answered 200 with a signed Response, over
-	// HTTP on loopback.
+	// HTTP on loopback, each recorded in the audit log first (unless
+	// NoAudit).
 	SSO     float64
 	SSOLat  *Latencies
 	Argon2  float64 // signin.Hasher.Verify of the right password, LoginClients goroutines
@@ -75,7 +82,11 @@ func (r *SAMLResult) LoginRatio() float64 { return r.Logins / r.Argon2 }
 // Report formats the result.
 func (r *SAMLResult) Report() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "GOMAXPROCS=%d, %d clients (logins: %d)\n", r.GOMAXPROCS, r.Clients, r.LoginClients)
+	audited := "every sign-in and response in the audit log"
+	if !r.Audited {
+		audited = "no audit log"
+	}
+	fmt.Fprintf(&b, "GOMAXPROCS=%d, %d clients (logins: %d), %s\n", r.GOMAXPROCS, r.Clients, r.LoginClients, audited)
 	fmt.Fprintf(&b, "rsa-2048 SignPKCS1v15:       %8.0f/s\n", r.RSASign)
 	fmt.Fprintf(&b, "saml sso responses (http):   %8.0f/s  p50 %s p99 %s  ratio to rsa %.2f (goal >= 0.75)\n",
 		r.SSO, ms(r.SSOLat.Quantile(0.5)), ms(r.SSOLat.Quantile(0.99)), r.SSORatio())
@@ -157,7 +168,7 @@ type samlWorld struct {
 	user *directory.User
 }
 
-func newSAMLWorld(ctx context.Context) (*samlWorld, error) {
+func newSAMLWorld(ctx context.Context, audited bool) (*samlWorld, error) {
 	dir, err := os.MkdirTemp("", "gatehouse-bench-saml")
 	if err != nil {
 		return nil, err
@@ -177,8 +188,15 @@ func newSAMLWorld(ctx context.Context) (*samlWorld, error) {
 		return fail(err)
 	}
 	log := slog.New(slog.DiscardHandler)
+	// As in `gatehouse serve`: every sign-in and every SAML response is
+	// recorded in the hash-chained audit log (a durable write) before it
+	// is answered.
 	h := &signin.Handler{Store: st, Box: box, Logger: log, Hasher: signin.NewHasher(0)}
 	idp := &samlidp.IdP{Directory: st, Store: st, Box: box, Auth: h, Logger: log}
+	if audited {
+		trail := audit.NewLog(auditdb.New(db), box.DeriveKey(audit.KeyLabel))
+		h.Audit, idp.Audit = trail, trail
+	}
 	mux := http.NewServeMux()
 	h.Mount(mux)
 	idp.Mount(mux)
@@ -310,9 +328,9 @@ func SAMLSignIn(ctx context.Context, o SAMLOptions) (*SAMLResult, error) {
 	if o.Duration <= 0 {
 		o.Duration = 10 * time.Second
 	}
-	r := &SAMLResult{Clients: o.Clients, LoginClients: o.LoginClients, GOMAXPROCS: runtime.GOMAXPROCS(0),
+	r := &SAMLResult{Clients: o.Clients, LoginClients: o.LoginClients, Audited: !o.NoAudit, GOMAXPROCS: runtime.GOMAXPROCS(0),
 		SSOLat: &Latencies{}, LoginLt: &Latencies{}}
-	w, err := newSAMLWorld(ctx)
+	w, err := newSAMLWorld(ctx, !o.NoAudit)
 	if err != nil {
 		return nil, err
 	}
