@@ -109,12 +109,7 @@ const appTabsTemplate = `{{define "apptabs"}}<nav class="tabs" aria-label="Appli
 // loadApp reads the app named by the path, answering 404 itself.
 func (h *Handler) loadApp(w http.ResponseWriter, r *http.Request) (*directory.App, bool) {
 	app, err := h.Store.GetApp(r.Context(), r.PathValue("id"))
-	if errors.Is(err, directory.ErrNotFound) {
-		h.notFound(w)
-		return nil, false
-	}
-	if err != nil {
-		h.fail(w, r, "read app", err)
+	if !h.found(w, r, err, "read app") {
 		return nil, false
 	}
 	return app, true
@@ -335,12 +330,7 @@ func (h *Handler) deleteApp(w http.ResponseWriter, r *http.Request, a *access) {
 		}
 	}
 	err := h.Store.DeleteApp(ctx, d.App.ID, h.now())
-	if errors.Is(err, directory.ErrNotFound) {
-		h.notFound(w)
-		return
-	}
-	if err != nil {
-		h.fail(w, r, "delete app", err)
+	if !h.found(w, r, err, "delete app") {
 		return
 	}
 	if h.IdP != nil {

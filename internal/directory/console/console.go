@@ -207,6 +207,21 @@ func (h *Handler) notFound(w http.ResponseWriter) {
 	h.deny(w, http.StatusNotFound, "There is no such object.")
 }
 
+// found reports whether a store call succeeded; else it answers for the
+// handler, which then returns: 404 when there is no such object, 500 on
+// another error (logged as what). The center console has its own.
+func (h *Handler) found(w http.ResponseWriter, r *http.Request, err error, what string) bool {
+	switch {
+	case errors.Is(err, directory.ErrNotFound):
+		h.notFound(w)
+	case err != nil:
+		h.fail(w, r, what, err)
+	default:
+		return true
+	}
+	return false
+}
+
 var nav = []web.NavItem{
 	{Label: "Overview", Href: Prefix},
 	{Label: "Users", Href: Prefix + "/users"},
@@ -419,11 +434,8 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, a *access) 
 	}
 	if errs.Has() {
 		p := h.page(r, a, "New user", Prefix+"/users", nil)
-		p.Form, p.Errors = f, errs
-		p.Error = "The user was not created: correct the fields marked below."
-		if m := errs[""]; m != "" {
-			p.Error = m
-		}
+		p.Form = f
+		refuse(p, errs, "The user was not created: correct the fields marked below.")
 		h.render(w, "newuser", formErrorStatus, p)
 		return
 	}
@@ -512,11 +524,7 @@ func (h *Handler) userError(w http.ResponseWriter, r *http.Request, a *access, e
 	for k, v := range form {
 		p.Form[k] = v
 	}
-	p.Errors = errs
-	p.Error = "Nothing was changed: correct the field marked below."
-	if m := errs[""]; m != "" {
-		p.Error = m
-	}
+	refuse(p, errs, "Nothing was changed: correct the field marked below.")
 	h.render(w, "user", formErrorStatus, p)
 }
 
@@ -556,12 +564,7 @@ func (h *Handler) setEnabled(on bool) func(http.ResponseWriter, *http.Request, *
 			u.Modified = h.now().UTC().Truncate(time.Millisecond)
 			return nil
 		})
-		if errors.Is(err, directory.ErrNotFound) {
-			h.notFound(w)
-			return
-		}
-		if err != nil {
-			h.fail(w, r, "enable or disable user", err)
+		if !h.found(w, r, err, "enable or disable user") {
 			return
 		}
 		done := "enabled"
@@ -591,12 +594,7 @@ func (h *Handler) resetPassword(w http.ResponseWriter, r *http.Request, a *acces
 		return
 	}
 	err := signin.SetPassword(r.Context(), h.Credentials, id, pw)
-	if errors.Is(err, directory.ErrNotFound) {
-		h.notFound(w)
-		return
-	}
-	if err != nil {
-		h.fail(w, r, "reset password", err)
+	if !h.found(w, r, err, "reset password") {
 		return
 	}
 	// Whoever held the old password may hold a session made with it: a
@@ -612,12 +610,7 @@ func (h *Handler) resetPassword(w http.ResponseWriter, r *http.Request, a *acces
 func (h *Handler) resetMFA(w http.ResponseWriter, r *http.Request, a *access) {
 	id := r.PathValue("id")
 	err := h.MFA.ResetMFA(r.Context(), id, h.now())
-	if errors.Is(err, directory.ErrNotFound) {
-		h.notFound(w)
-		return
-	}
-	if err != nil {
-		h.fail(w, r, "reset MFA", err)
+	if !h.found(w, r, err, "reset MFA") {
 		return
 	}
 	redirect(w, r, Prefix+"/users/"+id, "mfa")
@@ -663,3 +656,13 @@ func (h *Handler) removeUserGroup(w http.ResponseWriter, r *http.Request, a *acc
 // as an error in its console, and the page itself is a good response (the
 // messages are next to the fields, marked aria-invalid).
 const formErrorStatus = http.StatusOK
+
+// refuse puts a refused form's messages on its page, the same way on every
+// form: each next to its field, and at the top the message that belongs to
+// no field (errs[""]) if there is one, else msg.
+func refuse(p *web.Page, errs web.Errors, msg string) {
+	p.Errors, p.Error = errs, msg
+	if m := errs[""]; m != "" {
+		p.Error = m
+	}
+}

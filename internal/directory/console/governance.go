@@ -84,11 +84,7 @@ func (h *Handler) renderGovernance(w http.ResponseWriter, r *http.Request, a *ac
 		p.Form[k] = v
 	}
 	if errs.Has() {
-		p.Errors = errs
-		p.Error = refused + ": correct the fields marked below."
-		if m := errs[""]; m != "" {
-			p.Error = m
-		}
+		refuse(p, errs, refused+": correct the fields marked below.")
 	}
 	h.render(w, "governance", formErrorStatus, p)
 }

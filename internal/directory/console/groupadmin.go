@@ -1,7 +1,6 @@
 package console
 
 import (
-	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -59,11 +58,8 @@ func (h *Handler) createGroup(w http.ResponseWriter, r *http.Request, a *access)
 	}
 	if errs.Has() {
 		p := h.page(r, a, "New group", Prefix+"/groups", nil)
-		p.Form, p.Errors = f, errs
-		p.Error = "The group was not created: correct the fields marked below."
-		if m := errs[""]; m != "" {
-			p.Error = m
-		}
+		p.Form = f
+		refuse(p, errs, "The group was not created: correct the fields marked below.")
 		h.render(w, "newgroup", formErrorStatus, p)
 		return
 	}
@@ -130,12 +126,7 @@ func (h *Handler) deleteGroup(w http.ResponseWriter, r *http.Request, a *access)
 		return
 	}
 	err := h.Store.DeleteGroup(r.Context(), d.G.ID, h.now())
-	if errors.Is(err, directory.ErrNotFound) {
-		h.notFound(w)
-		return
-	}
-	if err != nil {
-		h.fail(w, r, "delete group", err)
+	if !h.found(w, r, err, "delete group") {
 		return
 	}
 	h.log().Info("console: group deleted", "admin", a.u.UserPrincipalName, "group", d.G.ID, "name", d.G.DisplayName,

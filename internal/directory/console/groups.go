@@ -57,12 +57,7 @@ type groupData struct {
 func (h *Handler) loadGroup(w http.ResponseWriter, r *http.Request) (*groupData, bool) {
 	ctx := r.Context()
 	g, err := h.Store.GetGroup(ctx, r.PathValue("id"))
-	if errors.Is(err, directory.ErrNotFound) {
-		h.notFound(w)
-		return nil, false
-	}
-	if err != nil {
-		h.fail(w, r, "read group", err)
+	if !h.found(w, r, err, "read group") {
 		return nil, false
 	}
 	d := &groupData{G: g}

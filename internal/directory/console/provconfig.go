@@ -252,11 +252,13 @@ func (h *Handler) provSettings(w http.ResponseWriter, r *http.Request, a *access
 // settingsFields are the settings form's fields, read as typed.
 var settingsFields = []string{"tenantUrl", "scope", "dialect", "deletionThreshold", "interval", "rateLimit"}
 
-func readSettingsForm(r *http.Request) map[string]string {
-	f := formValues(r, settingsFields...)
+// readSettingsForm reads the settings form as typed, and the secret token
+// apart: the form is shown again on an error, the token never is.
+func readSettingsForm(r *http.Request) (f map[string]string, token string) {
+	f = formValues(r, settingsFields...)
 	f["provisionGroups"], f["flattenNested"] = checked(r.PostFormValue("provisionGroups") != ""),
 		checked(r.PostFormValue("flattenNested") != "")
-	return f
+	return f, strings.TrimSpace(r.PostFormValue("token"))
 }
 
 // checkTenantURL reads the tenant URL: the target's SCIM base URL.
@@ -324,8 +326,7 @@ func (h *Handler) saveProvSettings(w http.ResponseWriter, r *http.Request, a *ac
 	if !ok {
 		return
 	}
-	f := readSettingsForm(r)
-	token := strings.TrimSpace(r.PostFormValue("token"))
+	f, token := readSettingsForm(r)
 	set := c.settings()
 	errs := applySettingsForm(&set, f)
 	if token == "" && c.Job == nil {
@@ -353,8 +354,7 @@ func (h *Handler) testProvConnection(w http.ResponseWriter, r *http.Request, a *
 	if !ok {
 		return
 	}
-	f := readSettingsForm(r)
-	token := strings.TrimSpace(r.PostFormValue("token"))
+	f, token := readSettingsForm(r)
 	d := h.provSettingsData(c)
 	errs := web.Errors{}
 	u, msg := checkTenantURL(f["tenantUrl"])

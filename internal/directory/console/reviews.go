@@ -69,11 +69,7 @@ func (h *Handler) renderReviews(w http.ResponseWriter, r *http.Request, a *acces
 		p.Form[k] = v
 	}
 	if errs.Has() {
-		p.Errors = errs
-		p.Error = "The campaign was not created: correct the fields marked below."
-		if m := errs[""]; m != "" {
-			p.Error = m
-		}
+		refuse(p, errs, "The campaign was not created: correct the fields marked below.")
 	}
 	h.render(w, "reviews", formErrorStatus, p)
 }

@@ -282,10 +282,7 @@ func (h *Handler) samlError(w http.ResponseWriter, r *http.Request, a *access, p
 	for k, v := range posted {
 		p.Form[k] = v
 	}
-	p.Errors, p.Error = errs, msg
-	if m := errs[""]; m != "" {
-		p.Error = m
-	}
+	refuse(p, errs, msg)
 	h.render(w, "saml", formErrorStatus, p)
 }
 
@@ -665,12 +662,7 @@ func (h *Handler) newCertificate(w http.ResponseWriter, r *http.Request, a *acce
 		return
 	}
 	c, err := h.IdP.NewCertificate(r.Context(), app.ID, time.Duration(years)*365*24*time.Hour)
-	if errors.Is(err, directory.ErrNotFound) {
-		h.notFound(w)
-		return
-	}
-	if err != nil {
-		h.fail(w, r, "new certificate", err)
+	if !h.found(w, r, err, "new certificate") {
 		return
 	}
 	h.certChanged(w, r, a, c, "cert-created")
