@@ -634,16 +634,12 @@ func TestGovernanceEligibilities(t *testing.T) {
 	r := e.post(b, "/console/governance/eligibilities", url.Values{"csrf": {csrf}, "group": {"No-Such-Group"},
 		"principal": {"nobody@gatehouse.example"}, "maxHours": {"30"}, "approvers": {"ghost@gatehouse.example"}})
 	want(t, r, http.StatusOK, "The eligibility was not added")
-	for field, msg := range map[string]string{
+	wantFields(t, r.Body, map[string]string{
 		"group":     "No group has this name.",
 		"principal": "No user has this user principal name and no group has this name.",
 		"maxHours":  "Enter a whole number of hours from 1 to 24.",
 		"approvers": "No user has the user principal name ghost@gatehouse.example.",
-	} {
-		if got := fieldError(r.Body, field); got != msg {
-			t.Errorf("%s: message %q, want %q", field, got, msg)
-		}
-	}
+	})
 	if n := len(stored()); n != 0 {
 		t.Fatalf("%d eligibilities stored after a refused form", n)
 	}

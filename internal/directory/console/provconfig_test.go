@@ -18,7 +18,6 @@ import (
 	"github.com/gatehouse-id/gatehouse/internal/provisioning"
 	"github.com/gatehouse-id/gatehouse/internal/store"
 	"github.com/gatehouse-id/gatehouse/internal/store/centerdb"
-	"github.com/gatehouse-id/gatehouse/internal/store/directorydb"
 )
 
 // These tests configure provisioning through the console: admin
@@ -29,12 +28,17 @@ import (
 // provApp creates an AWS IAM Identity Center app, not yet provisioned.
 func (e *env) provApp() *directory.App {
 	e.t.Helper()
-	app := &directory.App{ID: directorydb.NewID(), DisplayName: "AWS IAM Identity Center", Template: provisioning.TemplateAWS,
-		Created: time.Now()}
-	if err := e.st.CreateApp(context.Background(), app); err != nil {
-		e.t.Fatal(err)
-	}
-	return app
+	return e.app("AWS IAM Identity Center", provisioning.TemplateAWS)
+}
+
+// provAdmin starts most tests of the provisioning pages: an app to
+// provision (provApp) and an admin's browser signed in to the console.
+func provAdmin(t *testing.T) (*env, *directory.App, *http.Client) {
+	t.Helper()
+	e := newEnv(t)
+	app := e.provApp()
+	e.consoleUser("admin@gatehouse.example", console.RoleAdmin)
+	return e, app, e.signIn("admin@gatehouse.example")
 }
 
 // provJob is the app's stored job.
@@ -86,10 +90,7 @@ func settingsForm(csrf, tenantURL, token string) url.Values {
 }
 
 func TestProvisioningCredentialsAndSettings(t *testing.T) {
-	e := newEnv(t)
-	app := e.provApp()
-	e.consoleUser("admin@gatehouse.example", console.RoleAdmin)
-	b := e.signIn("admin@gatehouse.example")
+	e, app, b := provAdmin(t)
 	page := "/console/apps/" + app.ID + "/provisioning/settings"
 
 	r := e.get(b, page)
@@ -172,10 +173,7 @@ func TestProvisioningCredentialsAndSettings(t *testing.T) {
 }
 
 func TestProvisioningTestConnection(t *testing.T) {
-	e := newEnv(t)
-	app := e.provApp()
-	e.consoleUser("admin@gatehouse.example", console.RoleAdmin)
-	b := e.signIn("admin@gatehouse.example")
+	e, app, b := provAdmin(t)
 	scimURL, bearer := centerSCIM(t)
 	page := "/console/apps/" + app.ID + "/provisioning/settings"
 	csrf := e.csrfIn(e.get(b, page).Body)
@@ -212,10 +210,7 @@ func TestProvisioningTestConnection(t *testing.T) {
 }
 
 func TestProvisioningScopingFilters(t *testing.T) {
-	e := newEnv(t)
-	app := e.provApp()
-	e.consoleUser("admin@gatehouse.example", console.RoleAdmin)
-	b := e.signIn("admin@gatehouse.example")
+	e, app, b := provAdmin(t)
 	page := "/console/apps/" + app.ID + "/provisioning/settings"
 	csrf := e.csrfIn(e.get(b, page).Body)
 	clause := func(filter, attr, op, value string) url.Values {
@@ -282,10 +277,7 @@ func TestProvisioningScopingFilters(t *testing.T) {
 }
 
 func TestProvisioningMappings(t *testing.T) {
-	e := newEnv(t)
-	app := e.provApp()
-	e.consoleUser("admin@gatehouse.example", console.RoleAdmin)
-	b := e.signIn("admin@gatehouse.example")
+	e, app, b := provAdmin(t)
 	page := "/console/apps/" + app.ID + "/provisioning/mappings"
 
 	// Before the job exists: the mappings it will start with, no forms.
