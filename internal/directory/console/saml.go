@@ -310,32 +310,38 @@ func (h *Handler) configureSAML(w http.ResponseWriter, r *http.Request, a *acces
 	redirect(w, r, Prefix+"/apps/"+c.AppID+"/saml", done)
 }
 
-// storedSAML is the app's SAML configuration, or nil when it has none.
-func (h *Handler) storedSAML(w http.ResponseWriter, r *http.Request, appID string) (*samlidp.Config, bool) {
-	c, err := h.IdP.Config(r.Context(), appID)
+// storedSAML reads the app of the path and its SAML configuration, nil
+// when it has none: what every change of the configuration starts from.
+// It answers 404 (no such app) and 500 itself.
+func (h *Handler) storedSAML(w http.ResponseWriter, r *http.Request) (*directory.App, *samlidp.Config, bool) {
+	app, ok := h.loadApp(w, r)
+	if !ok {
+		return nil, nil, false
+	}
+	c, err := h.IdP.Config(r.Context(), app.ID)
 	if errors.Is(err, directory.ErrNotFound) {
-		return nil, true
+		return app, nil, true
 	}
 	if err != nil {
 		h.fail(w, r, "read SAML configuration", err)
-		return nil, false
+		return nil, nil, false
 	}
-	return c, true
+	return app, c, true
 }
+
+// msgClaimsNeedConfig refuses a claim change on an app without SAML
+// configuration.
+const msgClaimsNeedConfig = "Set up the basic SAML configuration first: claims belong to it."
 
 // saveSAML stores the basic SAML configuration; claims and the SP's
 // certificates are kept.
 func (h *Handler) saveSAML(w http.ResponseWriter, r *http.Request, a *access) {
-	app, ok := h.loadApp(w, r)
+	app, c, ok := h.storedSAML(w, r)
 	if !ok {
 		return
 	}
 	f := formValues(r, "entityId", "acsUrls", "nameIdFormat", "nameIdSource", "signing", "signatureAlgorithm",
 		"idpEntityId", "requireMfa", "requireSignedRequests")
-	c, ok := h.storedSAML(w, r, app.ID)
-	if !ok {
-		return
-	}
 	if c == nil {
 		c = &samlidp.Config{AppID: app.ID}
 	}
@@ -436,20 +442,16 @@ const maxClaimName = 256
 
 // saveClaim adds a claim, or replaces the claim of the same name.
 func (h *Handler) saveClaim(w http.ResponseWriter, r *http.Request, a *access) {
-	app, ok := h.loadApp(w, r)
+	_, c, ok := h.storedSAML(w, r)
 	if !ok {
 		return
 	}
 	f := formValues(r, "claimKind", "claimName", "claimSource", "claimValues")
-	c, ok := h.storedSAML(w, r, app.ID)
-	if !ok {
-		return
-	}
 	fail := func(errs web.Errors) {
 		h.samlError(w, r, a, f, errs, "The claim was not saved: correct the fields marked below.")
 	}
 	if c == nil {
-		fail(web.Errors{"": "Set up the basic SAML configuration first: claims belong to it."})
+		fail(web.Errors{"": msgClaimsNeedConfig})
 		return
 	}
 	errs := web.Errors{}
@@ -505,11 +507,7 @@ func (h *Handler) saveClaim(w http.ResponseWriter, r *http.Request, a *access) {
 }
 
 func (h *Handler) removeClaim(w http.ResponseWriter, r *http.Request, a *access) {
-	app, ok := h.loadApp(w, r)
-	if !ok {
-		return
-	}
-	c, ok := h.storedSAML(w, r, app.ID)
+	_, c, ok := h.storedSAML(w, r)
 	if !ok {
 		return
 	}
@@ -530,11 +528,7 @@ func (h *Handler) removeClaim(w http.ResponseWriter, r *http.Request, a *access)
 
 // resetClaims puts back Entra's default claims (samlidp.DefaultClaims).
 func (h *Handler) resetClaims(w http.ResponseWriter, r *http.Request, a *access) {
-	app, ok := h.loadApp(w, r)
-	if !ok {
-		return
-	}
-	c, ok := h.storedSAML(w, r, app.ID)
+	_, c, ok := h.storedSAML(w, r)
 	if !ok {
 		return
 	}
@@ -567,20 +561,16 @@ const (
 // (samlidp.AWSIAMClaims): Role, RoleSessionName and, if given,
 // SessionDuration, replacing any earlier ones.
 func (h *Handler) saveAWSRoles(w http.ResponseWriter, r *http.Request, a *access) {
-	app, ok := h.loadApp(w, r)
+	_, c, ok := h.storedSAML(w, r)
 	if !ok {
 		return
 	}
 	f := formValues(r, "awsRoles", "awsSessionDuration")
-	c, ok := h.storedSAML(w, r, app.ID)
-	if !ok {
-		return
-	}
 	fail := func(errs web.Errors) {
 		h.samlError(w, r, a, f, errs, "The AWS IAM role claims were not saved: correct the fields marked below.")
 	}
 	if c == nil {
-		fail(web.Errors{"": "Set up the basic SAML configuration first: claims belong to it."})
+		fail(web.Errors{"": msgClaimsNeedConfig})
 		return
 	}
 	errs := web.Errors{}
