@@ -4,7 +4,20 @@ import (
 	"bytes"
 	"io"
 	"net/http"
+	"strings"
 )
+
+// ReadForm parses a posted form of at most limit bytes, URL-encoded or
+// multipart: a form with a file (Upload) is multipart, which
+// http.Request.ParseForm leaves unread. Both consoles read their writes
+// with it.
+func ReadForm(w http.ResponseWriter, r *http.Request, limit int64) error {
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		return r.ParseMultipartForm(limit)
+	}
+	return r.ParseForm()
+}
 
 // Upload is a document a form lets an admin upload or paste, such as SAML
 // metadata: the content of the file field when a file was chosen and is

@@ -129,14 +129,7 @@ func csrfToken(cookie string) string {
 func (h *Handler) guard(write bool, fn func(http.ResponseWriter, *http.Request, *access)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if write {
-			r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-			var err error
-			if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-				err = r.ParseMultipartForm(maxFormBytes)
-			} else {
-				err = r.ParseForm()
-			}
-			if err != nil {
+			if err := web.ReadForm(w, r, maxFormBytes); err != nil {
 				h.deny(w, http.StatusBadRequest, "The form could not be read.")
 				return
 			}

@@ -127,15 +127,7 @@ func (a *access) canChange() bool { return a.role == RoleAdmin }
 func (h *Handler) guard(write bool, fn func(http.ResponseWriter, *http.Request, *access)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if write {
-			r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-			var err error
-			if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-				// A file upload (SP metadata); ParseForm leaves it unread.
-				err = r.ParseMultipartForm(maxFormBytes)
-			} else {
-				err = r.ParseForm()
-			}
-			if err != nil {
+			if err := web.ReadForm(w, r, maxFormBytes); err != nil {
 				h.deny(w, http.StatusBadRequest, "The form could not be read.")
 				return
 			}
