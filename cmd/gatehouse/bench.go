@@ -83,13 +83,15 @@ func benchProvisioningCmd() *cobra.Command {
 		Use:   "provisioning",
 		Short: "Provisioning from the directory into a center: joiner latency and initial sync",
 	}
+	var wo bench.WorldOptions
+	cmd.PersistentFlags().BoolVar(&wo.NoAudit, "no-audit", false, "leave out the audit record gatehouse serve writes on every SCIM change, to measure its cost")
 	var n int
 	var rate float64
 	joiners := &cobra.Command{
 		Use:   "joiners",
 		Short: "Latency from a directory write to the joiner active and in the group at the center",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			w, err := bench.NewWorld(cmd.Context())
+			w, err := bench.NewWorld(cmd.Context(), wo)
 			if err != nil {
 				return err
 			}
@@ -112,7 +114,7 @@ func benchProvisioningCmd() *cobra.Command {
 		Use:   "initial-sync",
 		Short: "Time the initial cycle of a large directory into an empty center",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			w, err := bench.NewWorld(cmd.Context())
+			w, err := bench.NewWorld(cmd.Context(), wo)
 			if err != nil {
 				return err
 			}

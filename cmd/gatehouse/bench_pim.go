@@ -26,7 +26,7 @@ and from the activation's end (after --duration, see internal/bench.World.PIM)
 to EffectiveAccess no longer including it. The goal is p99 under 1 second.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			w, err := bench.NewWorld(cmd.Context())
+			w, err := bench.NewWorld(cmd.Context(), bench.WorldOptions{})
 			if err != nil {
 				return err
 			}

@@ -197,9 +197,10 @@ func (in *instance) run(ctx context.Context) error {
 // at the door, AWS API calls that change something, and center console
 // changes.
 func classifyCenter(r *http.Request) string {
+	if k := scimserver.AuditKind(r); k != "" {
+		return k
+	}
 	switch {
-	case strings.HasPrefix(r.URL.Path, scimserver.Prefix+"/") && r.Method != http.MethodGet:
-		return audit.KindSCIMRequest
 	case strings.HasPrefix(r.URL.Path, centerconsole.Prefix+"/") && r.Method == http.MethodPost:
 		return audit.KindAdminChange
 	case r.URL.Path == "/" && r.Method == http.MethodPost:

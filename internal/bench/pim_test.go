@@ -13,7 +13,7 @@ func TestPIM(t *testing.T) {
 		t.Skip("runs a directory, an engine and a center")
 	}
 	ctx := context.Background()
-	w, err := NewWorld(ctx)
+	w, err := NewWorld(ctx, WorldOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,12 +15,14 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gatehouse-id/gatehouse/internal/audit"
 	"github.com/gatehouse-id/gatehouse/internal/center"
 	"github.com/gatehouse-id/gatehouse/internal/center/scimserver"
 	"github.com/gatehouse-id/gatehouse/internal/directory"
 	"github.com/gatehouse-id/gatehouse/internal/provisioning"
 	"github.com/gatehouse-id/gatehouse/internal/secret"
 	"github.com/gatehouse-id/gatehouse/internal/store"
+	"github.com/gatehouse-id/gatehouse/internal/store/auditdb"
 	"github.com/gatehouse-id/gatehouse/internal/store/centerdb"
 	"github.com/gatehouse-id/gatehouse/internal/store/directorydb"
 	"github.com/gatehouse-id/gatehouse/internal/store/provisioningdb"
@@ -45,8 +47,17 @@ type World struct {
 	stop     func()
 }
 
-// NewWorld starts a world in a temporary directory.
-func NewWorld(ctx context.Context) (*World, error) {
+// WorldOptions configure NewWorld.
+type WorldOptions struct {
+	// NoAudit leaves out the audit log that `gatehouse serve` writes on
+	// every SCIM request that changes something, to measure what it costs.
+	NoAudit bool
+}
+
+// NewWorld starts a world in a temporary directory. Its center records
+// SCIM requests in its audit log as `gatehouse serve` does, unless
+// o.NoAudit.
+func NewWorld(ctx context.Context, o WorldOptions) (*World, error) {
 	dir, err := os.MkdirTemp("", "gatehouse-bench")
 	if err != nil {
 		return nil, err
@@ -73,7 +84,11 @@ func NewWorld(ctx context.Context) (*World, error) {
 	w.token = bearer
 	mux := http.NewServeMux()
 	(&scimserver.Handler{Store: w.Center}).Mount(mux)
-	w.observer = &observer{next: mux, created: map[string]string{}, member: map[string]time.Time{}, createdAt: map[string]time.Time{}}
+	var h http.Handler = mux
+	if !o.NoAudit {
+		h = audit.HTTP(audit.NewLog(auditdb.New(w.CenterDB), nil), scimserver.AuditKind, nil, mux)
+	}
+	w.observer = &observer{next: h, created: map[string]string{}, member: map[string]time.Time{}, createdAt: map[string]time.Time{}}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return fail(err)
