@@ -154,7 +154,7 @@ func TestSignInToThePortal(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	res, page = b.get(d.DirectoryURL + "/saml/" + d.AppID + "/start")
+	_, page = b.get(d.DirectoryURL + "/saml/" + d.AppID + "/start")
 	if strings.Contains(page, "SAMLResponse") {
 		t.Fatal("a disabled user still got a SAML response")
 	}

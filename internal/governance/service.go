@@ -365,8 +365,6 @@ func (s *Service) Deny(ctx context.Context, requestID, approverID, reason string
 	return s.decide(ctx, requestID, approverID, reason, false)
 }
 
-var errWindowOver = errors.New("window over")
-
 func (s *Service) decide(ctx context.Context, requestID, approverID, reason string, approve bool) (*Request, error) {
 	now := s.now()
 	var el *Eligibility

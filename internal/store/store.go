@@ -67,6 +67,11 @@ func (r *Reader) QueryRowContext(ctx context.Context, query string, args ...any)
 	return r.DB.QueryRowContext(ctx, query, args...)
 }
 
+// Query is QueryContext without a context.
+func (r *Reader) Query(query string, args ...any) (*sql.Rows, error) {
+	return r.QueryContext(context.Background(), query, args...)
+}
+
 // QueryRow is QueryRowContext without a context.
 func (r *Reader) QueryRow(query string, args ...any) *sql.Row {
 	return r.QueryRowContext(context.Background(), query, args...)

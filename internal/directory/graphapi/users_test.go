@@ -161,6 +161,9 @@ func TestUserValidation(t *testing.T) {
 			s.do("POST", "/users", tc.body).wantError(t, 400, tc.code, tc.msg)
 		})
 	}
+	if s.lastChange() != seq {
+		t.Fatalf("refused creates wrote to the outbox: %d -> %d", seq, s.lastChange())
+	}
 	// The duplicate carries Graph's ObjectConflict detail.
 	r := s.do("POST", "/users", newUser("alex@contoso.com", "Alex again"))
 	details := r.JSON["error"].(map[string]any)["details"].([]any)

@@ -525,24 +525,8 @@ type querier interface {
 	Query(query string, args ...any) (*sql.Rows, error)
 }
 
-// readQuerier adapts *sql.DB to querier for reads outside a transaction.
-type readQuerier struct{ db *sql.DB }
-
-func (r readQuerier) Query(q string, args ...any) (*sql.Rows, error) {
-	return r.db.QueryContext(context.Background(), q, args...)
-}
-
-func queryStrings(q any, query string, args ...any) ([]string, error) {
-	var rows *sql.Rows
-	var err error
-	switch q := q.(type) {
-	case querier:
-		rows, err = q.Query(query, args...)
-	case *sql.DB:
-		rows, err = q.Query(query, args...)
-	default:
-		return nil, fmt.Errorf("queryStrings: %T", q)
-	}
+func queryStrings(q querier, query string, args ...any) ([]string, error) {
+	rows, err := q.Query(query, args...)
 	if err != nil {
 		return nil, err
 	}
