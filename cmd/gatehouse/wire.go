@@ -139,7 +139,7 @@ func start(ctx context.Context, cfg config.Config, log *slog.Logger) (*instance,
 		mux := http.NewServeMux()
 		metrics.Mount(mux, db)
 		(&graphapi.Handler{Store: in.dirStore, Tokens: in.dirStore, Logger: log, BaseURL: cfg.Directory.URL,
-			Provisioning: in.engine}).Mount(mux)
+			Provisioning: in.engine, Audit: in.audit}).Mount(mux)
 		in.signin = &signin.Handler{Store: in.dirStore, Box: in.box, Logger: log, Issuer: "Gatehouse", Home: "/myapps",
 			Audit: in.audit}
 		in.signin.Mount(mux)

@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/gatehouse-id/gatehouse/internal/audit"
 	"github.com/gatehouse-id/gatehouse/internal/directory"
 	"github.com/gatehouse-id/gatehouse/internal/provisioning"
 )
@@ -40,6 +41,8 @@ type Handler struct {
 	// Provisioning, when set, serves the synchronization API (jobs,
 	// provisionOnDemand) and the provisioning logs.
 	Provisioning *provisioning.Engine
+	// Audit, when set, serves the audit log at auditLogs/directoryAudits.
+	Audit *audit.Log
 }
 
 // Mount registers the API's routes on mux under Prefix.

@@ -14,8 +14,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatehouse-id/gatehouse/internal/audit"
 	"github.com/gatehouse-id/gatehouse/internal/directory"
 	"github.com/gatehouse-id/gatehouse/internal/store"
+	"github.com/gatehouse-id/gatehouse/internal/store/auditdb"
 	"github.com/gatehouse-id/gatehouse/internal/store/directorydb"
 )
 
@@ -47,6 +49,7 @@ type testServer struct {
 	Store  *directorydb.Store
 	DB     *store.DB
 	Clock  *clock
+	Audit  *audit.Log
 }
 
 var t0 = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
@@ -64,14 +67,15 @@ func newTestServer(t testing.TB) *testServer {
 		t.Fatal(err)
 	}
 	clk := &clock{t: t0}
+	trail := audit.NewLog(auditdb.New(db), nil)
 	mux := http.NewServeMux()
-	(&Handler{Store: ds, Tokens: ds, Now: clk.Now, Logger: slog.New(slog.DiscardHandler)}).Mount(mux)
+	(&Handler{Store: ds, Tokens: ds, Now: clk.Now, Logger: slog.New(slog.DiscardHandler), Audit: trail}).Mount(mux)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(func() {
 		srv.Close()
 		db.Close()
 	})
-	return &testServer{t: t, Root: srv.URL, URL: srv.URL + Prefix, Bearer: bearer, Store: ds, DB: db, Clock: clk}
+	return &testServer{t: t, Root: srv.URL, URL: srv.URL + Prefix, Bearer: bearer, Store: ds, DB: db, Clock: clk, Audit: trail}
 }
 
 // response is an HTTP answer with its body decoded when it is JSON.

@@ -25,6 +25,7 @@ func (h *Handler) mountSync(route func(string, func(http.ResponseWriter, *http.R
 	route("POST /servicePrincipals/{id}/synchronization/jobs/{job}/restart", h.jobAction)
 	route("POST /servicePrincipals/{id}/synchronization/jobs/{job}/provisionOnDemand", h.provisionOnDemand)
 	route("GET /auditLogs/provisioning", h.provisioningLogs)
+	route("GET /auditLogs/directoryAudits", h.directoryAudits)
 }
 
 // jobJSON is Graph's synchronizationJob, with its status.
