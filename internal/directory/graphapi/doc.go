@@ -24,6 +24,8 @@
 //	GET                /directory/deletedItems/microsoft.graph.user (and .group, always empty)
 //	GET/DELETE         /directory/deletedItems/{id}
 //	POST               /directory/deletedItems/{id}/restore
+//	GET                /servicePrincipals/{id}/synchronization/jobs[/{job}], POST .../start|pause|restart|provisionOnDemand
+//	GET                /auditLogs/provisioning, /auditLogs/directoryAudits (the audit log)
 //
 // The flow of a request:
 //
