@@ -1,10 +1,8 @@
 package pimapi
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -12,12 +10,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/gatehouse-id/gatehouse/internal/directory"
 	"github.com/gatehouse-id/gatehouse/internal/directory/signin"
 	"github.com/gatehouse-id/gatehouse/internal/governance"
 	"github.com/gatehouse-id/gatehouse/internal/governance/apiauth"
+	"github.com/gatehouse-id/gatehouse/internal/governance/govapi"
 )
 
 // Base is the path of the API under the directory's listener.
@@ -38,14 +35,14 @@ type Handler struct {
 
 // Mount registers the routes on mux.
 func (h *Handler) Mount(mux *http.ServeMux) {
-	mux.Handle("POST "+Base+"/eligibilityScheduleRequests", h.wrap(h.postEligibility))
-	mux.Handle("GET "+Base+"/eligibilityScheduleRequests", h.wrap(h.listEligibilities))
-	mux.Handle("POST "+Base+"/assignmentScheduleRequests", h.wrap(h.postAssignment))
-	mux.Handle("GET "+Base+"/assignmentScheduleRequests", h.wrap(h.listRequests))
-	mux.Handle("GET "+Base+"/assignmentScheduleRequests/{id}", h.wrap(h.getRequest))
-	mux.Handle("POST "+Base+"/assignmentScheduleRequests/{id}/cancel", h.wrap(h.cancel))
-	mux.Handle("GET "+Base+"/assignmentApprovals/{id}", h.wrap(h.getApproval))
-	mux.Handle("PATCH "+Base+"/assignmentApprovals/{id}/steps/{step}", h.wrap(h.patchStep))
+	mux.Handle("POST "+Base+"/eligibilityScheduleRequests", h.api().Wrap(h.postEligibility))
+	mux.Handle("GET "+Base+"/eligibilityScheduleRequests", h.api().Wrap(h.listEligibilities))
+	mux.Handle("POST "+Base+"/assignmentScheduleRequests", h.api().Wrap(h.postAssignment))
+	mux.Handle("GET "+Base+"/assignmentScheduleRequests", h.api().Wrap(h.listRequests))
+	mux.Handle("GET "+Base+"/assignmentScheduleRequests/{id}", h.api().Wrap(h.getRequest))
+	mux.Handle("POST "+Base+"/assignmentScheduleRequests/{id}/cancel", h.api().Wrap(h.cancel))
+	mux.Handle("GET "+Base+"/assignmentApprovals/{id}", h.api().Wrap(h.getApproval))
+	mux.Handle("PATCH "+Base+"/assignmentApprovals/{id}/steps/{step}", h.api().Wrap(h.patchStep))
 }
 
 func (h *Handler) log() *slog.Logger {
@@ -55,146 +52,44 @@ func (h *Handler) log() *slog.Logger {
 	return slog.Default()
 }
 
-// caller is who makes a request: an admin (bearer token) or a signed-in
-// user (session cookie).
-type caller struct {
-	admin  string // token id
-	userID string
-	mfa    bool
+// api is the shared wire layer with this API's error mapping.
+func (h *Handler) api() *govapi.API {
+	return &govapi.API{Name: "pim api", Tokens: h.Tokens, SignIn: h.SignIn, MaxBody: maxBody, Logger: h.Logger, ToError: toAPIError}
 }
 
-type apiError struct {
-	status     int
-	code, msg  string
-	rules      []string
-	authHeader bool
-}
+// errUserOnly refuses an admin token where a user must act themselves.
+var errUserOnly = &govapi.Error{Status: http.StatusBadRequest, Code: "BadRequest",
+	Msg: "This action is only valid with delegated authentication: sign in as the user."}
 
-func (e *apiError) Error() string { return e.code + ": " + e.msg }
-
-func badRequest(format string, args ...any) *apiError {
-	return &apiError{status: http.StatusBadRequest, code: "BadRequest", msg: fmt.Sprintf(format, args...)}
-}
-
-var (
-	errUnauthenticated = &apiError{status: http.StatusUnauthorized, code: "InvalidAuthenticationToken",
-		msg: "Access token validation failure.", authHeader: true}
-	errAdminOnly = &apiError{status: http.StatusForbidden, code: "Authorization_RequestDenied",
-		msg: "Insufficient privileges to complete the operation."}
-	errUserOnly = &apiError{status: http.StatusBadRequest, code: "BadRequest",
-		msg: "This action is only valid with delegated authentication: sign in as the user."}
-)
-
-// authenticate maps apiauth's answer to this API's errors.
-func (h *Handler) authenticate(r *http.Request) (*caller, error) {
-	c, err := apiauth.Authenticate(r, h.Tokens, h.SignIn)
-	switch {
-	case errors.Is(err, apiauth.ErrUnauthenticated):
-		return nil, errUnauthenticated
-	case errors.Is(err, apiauth.ErrNotJSON):
-		return nil, &apiError{status: http.StatusUnsupportedMediaType, code: "UnsupportedMediaType",
-			msg: "Content-Type must be application/json."}
-	case err != nil:
-		return nil, err
-	}
-	return &caller{admin: c.Admin, userID: c.UserID, mfa: c.MFA}, nil
-}
-
-func (h *Handler) wrap(fn func(w http.ResponseWriter, r *http.Request, c *caller) error) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		reqID := uuid.NewString()
-		clientID := r.Header.Get("client-request-id")
-		if clientID == "" || len(clientID) > 128 {
-			clientID = reqID
-		}
-		w.Header().Set("request-id", reqID)
-		w.Header().Set("client-request-id", clientID)
-		c, err := h.authenticate(r)
-		if err == nil {
-			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
-			err = fn(w, r, c)
-		}
-		if err != nil {
-			h.writeError(w, r, err, reqID, clientID)
-		}
-	})
-}
-
-// toAPIError maps domain errors to Graph's shape in one place.
-func toAPIError(err error) *apiError {
-	var ae *apiError
+// toAPIError maps the governance domain's errors to Graph's shape in one
+// place (nil: not one of them).
+func toAPIError(err error) *govapi.Error {
 	var pe *governance.PolicyError
 	switch {
-	case errors.As(err, &ae):
-		return ae
 	case errors.As(err, &pe):
 		// Entra: 400 RoleAssignmentRequestPolicyValidationFailed, "The
 		// following policy rules failed: ["JustificationRule"]".
-		return &apiError{status: http.StatusBadRequest, code: "RoleAssignmentRequestPolicyValidationFailed",
-			msg: fmt.Sprintf("The following policy rules failed: [%q]. %s", pe.Rule, pe.Msg), rules: []string{pe.Rule}}
+		return &govapi.Error{Status: http.StatusBadRequest, Code: "RoleAssignmentRequestPolicyValidationFailed",
+			Msg: fmt.Sprintf("The following policy rules failed: [%q]. %s", pe.Rule, pe.Msg)}
 	case errors.Is(err, governance.ErrNotEligible):
-		return &apiError{status: http.StatusBadRequest, code: "RoleAssignmentDoesNotExist",
-			msg: "The role assignment does not exist: the principal is not eligible for this group."}
+		return &govapi.Error{Status: http.StatusBadRequest, Code: "RoleAssignmentDoesNotExist",
+			Msg: "The role assignment does not exist: the principal is not eligible for this group."}
 	case errors.Is(err, governance.ErrApprovalExpired):
-		return &apiError{status: http.StatusBadRequest, code: "RequestExpired",
-			msg: "The approval window of 24 hours is over; the request expired and must be submitted again."}
+		return &govapi.Error{Status: http.StatusBadRequest, Code: "RequestExpired",
+			Msg: "The approval window of 24 hours is over; the request expired and must be submitted again."}
 	case errors.Is(err, governance.ErrForbidden):
-		return &apiError{status: http.StatusForbidden, code: "Authorization_RequestDenied", msg: err.Error()}
+		return &govapi.Error{Status: http.StatusForbidden, Code: "Authorization_RequestDenied", Msg: err.Error()}
 	case errors.Is(err, governance.ErrState):
-		return &apiError{status: http.StatusBadRequest, code: "InvalidRequestState", msg: err.Error()}
+		return &govapi.Error{Status: http.StatusBadRequest, Code: "InvalidRequestState", Msg: err.Error()}
 	case errors.Is(err, governance.ErrConflict):
-		return &apiError{status: http.StatusBadRequest, code: "RoleAssignmentExists", msg: "The role assignment already exists."}
+		return &govapi.Error{Status: http.StatusBadRequest, Code: "RoleAssignmentExists", Msg: "The role assignment already exists."}
 	case errors.Is(err, governance.ErrInvalid), errors.Is(err, directory.ErrInvalid):
-		return badRequest("%s", err.Error())
+		return govapi.BadRequest("%s", err.Error())
 	case errors.Is(err, governance.ErrNotFound), errors.Is(err, directory.ErrNotFound):
-		return &apiError{status: http.StatusNotFound, code: "ResourceNotFound", msg: err.Error()}
-	}
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		return &apiError{status: http.StatusRequestEntityTooLarge, code: "RequestEntityTooLarge", msg: "The request body is too large."}
-	}
-	return &apiError{status: http.StatusInternalServerError, code: "generalException", msg: "An unspecified error has occurred."}
-}
-
-func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error, reqID, clientID string) {
-	ae := toAPIError(err)
-	if ae.status >= 500 {
-		h.log().ErrorContext(r.Context(), "pim api: request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-	}
-	if ae.authHeader {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="", error="invalid_token"`)
-	}
-	writeJSON(w, ae.status, map[string]any{"error": map[string]any{
-		"code": ae.code, "message": ae.msg,
-		"innerError": map[string]string{"date": time.Now().UTC().Format("2006-01-02T15:04:05"),
-			"request-id": reqID, "client-request-id": clientID},
-	}})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8")
-	w.Header().Set("OData-Version", "4.0")
-	w.WriteHeader(status)
-	w.Write(b)
-}
-
-func readJSON(r *http.Request, v any) error {
-	b, err := io.ReadAll(r.Body)
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return badRequest("Unable to read JSON request payload: %v", err)
+		return &govapi.Error{Status: http.StatusNotFound, Code: "ResourceNotFound", Msg: err.Error()}
 	}
 	return nil
 }
-
-// --- wire shapes ---
 
 type expiration struct {
 	Type        string     `json:"type,omitempty"` // afterDuration, afterDateTime, noExpiration
@@ -237,10 +132,10 @@ type scheduleRequest struct {
 
 func (q *scheduleRequest) check() error {
 	if q.AccessID != "" && q.AccessID != "member" {
-		return badRequest("accessId %q is not supported: only \"member\"", q.AccessID)
+		return govapi.BadRequest("accessId %q is not supported: only \"member\"", q.AccessID)
 	}
 	if q.GroupID == "" || q.PrincipalID == "" {
-		return badRequest("principalId and groupId are required")
+		return govapi.BadRequest("principalId and groupId are required")
 	}
 	return nil
 }
@@ -252,14 +147,14 @@ var isoDuration = regexp.MustCompile(`^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:
 func parseDuration(s string) (time.Duration, error) {
 	m := isoDuration.FindStringSubmatch(strings.ToUpper(strings.TrimSpace(s)))
 	if m == nil || s == "P" || strings.HasSuffix(s, "T") {
-		return 0, badRequest("invalid ISO 8601 duration %q", s)
+		return 0, govapi.BadRequest("invalid ISO 8601 duration %q", s)
 	}
 	var d time.Duration
 	for i, unit := range []time.Duration{24 * time.Hour, time.Hour, time.Minute, time.Second} {
 		if m[i+1] != "" {
 			n, err := strconv.Atoi(m[i+1])
 			if err != nil || n > 1_000_000 {
-				return 0, badRequest("invalid ISO 8601 duration %q", s)
+				return 0, govapi.BadRequest("invalid ISO 8601 duration %q", s)
 			}
 			d += time.Duration(n) * unit
 		}
@@ -342,14 +237,14 @@ func eligibilityView(e *governance.Eligibility) map[string]any {
 
 func (h *Handler) entity(w http.ResponseWriter, r *http.Request, status int, set string, v map[string]any) {
 	v["@odata.context"] = "https://" + r.Host + "/v1.0/$metadata#identityGovernance/privilegedAccess/group/" + set + "/$entity"
-	writeJSON(w, status, v)
+	govapi.WriteJSON(w, status, v)
 }
 
 func (h *Handler) collection(w http.ResponseWriter, r *http.Request, set string, vs []map[string]any) {
 	if vs == nil {
 		vs = []map[string]any{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
+	govapi.WriteJSON(w, http.StatusOK, map[string]any{
 		"@odata.context": "https://" + r.Host + "/v1.0/$metadata#identityGovernance/privilegedAccess/group/" + set,
 		"value":          vs,
 	})
@@ -360,12 +255,12 @@ func (h *Handler) collection(w http.ResponseWriter, r *http.Request, set string,
 // postEligibility: adminAssign makes principalId eligible for groupId;
 // scheduleInfo.expiration.duration is the maximum activation duration and
 // an endDateTime ends the eligibility. adminRemove deletes it.
-func (h *Handler) postEligibility(w http.ResponseWriter, r *http.Request, c *caller) error {
-	if c.admin == "" {
-		return errAdminOnly
+func (h *Handler) postEligibility(w http.ResponseWriter, r *http.Request, c *apiauth.Caller) error {
+	if c.Admin == "" {
+		return govapi.ErrAdminOnly
 	}
 	var q scheduleRequest
-	if err := readJSON(r, &q); err != nil {
+	if err := govapi.ReadJSON(r, &q); err != nil {
 		return err
 	}
 	if err := q.check(); err != nil {
@@ -413,12 +308,12 @@ func (h *Handler) postEligibility(w http.ResponseWriter, r *http.Request, c *cal
 		h.entity(w, r, http.StatusCreated, "eligibilityScheduleRequests", v)
 		return nil
 	}
-	return badRequest("action %q is not supported here: adminAssign or adminRemove", q.Action)
+	return govapi.BadRequest("action %q is not supported here: adminAssign or adminRemove", q.Action)
 }
 
-func (h *Handler) listEligibilities(w http.ResponseWriter, r *http.Request, c *caller) error {
-	if c.admin == "" {
-		return errAdminOnly
+func (h *Handler) listEligibilities(w http.ResponseWriter, r *http.Request, c *apiauth.Caller) error {
+	if c.Admin == "" {
+		return govapi.ErrAdminOnly
 	}
 	f, err := parseFilter(r.URL.Query().Get("$filter"), "groupId", "principalId")
 	if err != nil {
@@ -449,8 +344,8 @@ func parseFilter(s string, fields ...string) (map[string]string, error) {
 	for _, part := range regexp.MustCompile(`(?i)\s+and\s+`).Split(s, -1) {
 		m := filterClause.FindStringSubmatch(part)
 		if m == nil {
-			return nil, &apiError{status: http.StatusBadRequest, code: "Request_UnsupportedQuery",
-				msg: fmt.Sprintf("Unsupported $filter clause %q: use <field> eq '<value>' joined by and", part)}
+			return nil, &govapi.Error{Status: http.StatusBadRequest, Code: "Request_UnsupportedQuery",
+				Msg: fmt.Sprintf("Unsupported $filter clause %q: use <field> eq '<value>' joined by and", part)}
 		}
 		ok := false
 		for _, f := range fields {
@@ -459,8 +354,8 @@ func parseFilter(s string, fields ...string) (map[string]string, error) {
 			}
 		}
 		if !ok {
-			return nil, &apiError{status: http.StatusBadRequest, code: "Request_UnsupportedQuery",
-				msg: fmt.Sprintf("Unsupported $filter property %q: one of %s", m[1], strings.Join(fields, ", "))}
+			return nil, &govapi.Error{Status: http.StatusBadRequest, Code: "Request_UnsupportedQuery",
+				Msg: fmt.Sprintf("Unsupported $filter property %q: one of %s", m[1], strings.Join(fields, ", "))}
 		}
 	}
 	return out, nil
@@ -468,9 +363,9 @@ func parseFilter(s string, fields ...string) (map[string]string, error) {
 
 // --- assignment requests ---
 
-func (h *Handler) postAssignment(w http.ResponseWriter, r *http.Request, c *caller) error {
+func (h *Handler) postAssignment(w http.ResponseWriter, r *http.Request, c *apiauth.Caller) error {
 	var q scheduleRequest
-	if err := readJSON(r, &q); err != nil {
+	if err := govapi.ReadJSON(r, &q); err != nil {
 		return err
 	}
 	if err := q.check(); err != nil {
@@ -491,15 +386,15 @@ func (h *Handler) postAssignment(w http.ResponseWriter, r *http.Request, c *call
 	}
 	switch q.Action {
 	case "selfActivate", "selfDeactivate":
-		if c.userID == "" {
+		if c.UserID == "" {
 			return errUserOnly
 		}
-		if q.PrincipalID != c.userID {
-			return &apiError{status: http.StatusForbidden, code: "Authorization_RequestDenied",
-				msg: "principalId must be the signed-in user for self actions."}
+		if q.PrincipalID != c.UserID {
+			return &govapi.Error{Status: http.StatusForbidden, Code: "Authorization_RequestDenied",
+				Msg: "principalId must be the signed-in user for self actions."}
 		}
 		if q.Action == "selfDeactivate" {
-			ended, err := h.Service.Deactivate(ctx, q.GroupID, c.userID)
+			ended, err := h.Service.Deactivate(ctx, q.GroupID, c.UserID)
 			if err != nil {
 				return err
 			}
@@ -508,8 +403,8 @@ func (h *Handler) postAssignment(w http.ResponseWriter, r *http.Request, c *call
 			h.entity(w, r, http.StatusCreated, "assignmentScheduleRequests", v)
 			return nil
 		}
-		in := governance.ActivateInput{GroupID: q.GroupID, UserID: c.userID, Duration: dur,
-			Justification: q.Justification, MFA: c.mfa}
+		in := governance.ActivateInput{GroupID: q.GroupID, UserID: c.UserID, Duration: dur,
+			Justification: q.Justification, MFA: c.MFA}
 		if end != nil && dur == 0 {
 			in.Duration = time.Until(*end)
 		}
@@ -526,8 +421,8 @@ func (h *Handler) postAssignment(w http.ResponseWriter, r *http.Request, c *call
 		h.entity(w, r, http.StatusCreated, "assignmentScheduleRequests", requestView(req))
 		return nil
 	case "adminAssign", "adminRemove":
-		if c.admin == "" {
-			return errAdminOnly
+		if c.Admin == "" {
+			return govapi.ErrAdminOnly
 		}
 		if q.Action == "adminRemove" {
 			ended, err := h.Service.Unassign(ctx, q.GroupID, q.PrincipalID)
@@ -549,22 +444,22 @@ func (h *Handler) postAssignment(w http.ResponseWriter, r *http.Request, c *call
 				until = h.Service.Now().Add(dur)
 			}
 		default:
-			return badRequest("adminAssign needs scheduleInfo.expiration with an endDateTime or a duration: permanent membership is a plain member ($ref) in the directory")
+			return govapi.BadRequest("adminAssign needs scheduleInfo.expiration with an endDateTime or a duration: permanent membership is a plain member ($ref) in the directory")
 		}
-		req, err := h.Service.Assign(ctx, q.GroupID, q.PrincipalID, until, "token:"+c.admin)
+		req, err := h.Service.Assign(ctx, q.GroupID, q.PrincipalID, until, "token:"+c.Admin)
 		if err != nil && req == nil {
 			return err
 		}
 		h.entity(w, r, http.StatusCreated, "assignmentScheduleRequests", requestView(req))
 		return nil
 	}
-	return badRequest("action %q is not supported: selfActivate, selfDeactivate, adminAssign or adminRemove", q.Action)
+	return govapi.BadRequest("action %q is not supported: selfActivate, selfDeactivate, adminAssign or adminRemove", q.Action)
 }
 
 // listRequests: an admin sees every request; a user sees their own and
 // those they may approve. $filter on principalId, groupId and status
 // (Graph's status names: Provisioned for an active grant).
-func (h *Handler) listRequests(w http.ResponseWriter, r *http.Request, c *caller) error {
+func (h *Handler) listRequests(w http.ResponseWriter, r *http.Request, c *apiauth.Caller) error {
 	f, err := parseFilter(r.URL.Query().Get("$filter"), "principalId", "groupId", "status")
 	if err != nil {
 		return err
@@ -582,7 +477,7 @@ func (h *Handler) listRequests(w http.ResponseWriter, r *http.Request, c *caller
 	}
 	var out []map[string]any
 	for _, req := range reqs {
-		if c.admin == "" && !visible(req, c.userID) {
+		if c.Admin == "" && !visible(req, c.UserID) {
 			continue
 		}
 		out = append(out, requestView(req))
@@ -603,18 +498,18 @@ func visible(req *governance.Request, userID string) bool {
 	return false
 }
 
-func (h *Handler) lookup(r *http.Request, c *caller) (*governance.Request, error) {
+func (h *Handler) lookup(r *http.Request, c *apiauth.Caller) (*governance.Request, error) {
 	req, err := h.Service.Request(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return nil, err
 	}
-	if c.admin == "" && !visible(req, c.userID) {
+	if c.Admin == "" && !visible(req, c.UserID) {
 		return nil, governance.ErrNotFound
 	}
 	return req, nil
 }
 
-func (h *Handler) getRequest(w http.ResponseWriter, r *http.Request, c *caller) error {
+func (h *Handler) getRequest(w http.ResponseWriter, r *http.Request, c *apiauth.Caller) error {
 	req, err := h.lookup(r, c)
 	if err != nil {
 		return err
@@ -623,11 +518,11 @@ func (h *Handler) getRequest(w http.ResponseWriter, r *http.Request, c *caller) 
 	return nil
 }
 
-func (h *Handler) cancel(w http.ResponseWriter, r *http.Request, c *caller) error {
-	if c.userID == "" {
+func (h *Handler) cancel(w http.ResponseWriter, r *http.Request, c *apiauth.Caller) error {
+	if c.UserID == "" {
 		return errUserOnly
 	}
-	if _, err := h.Service.Cancel(r.Context(), r.PathValue("id"), c.userID); err != nil {
+	if _, err := h.Service.Cancel(r.Context(), r.PathValue("id"), c.UserID); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -637,7 +532,7 @@ func (h *Handler) cancel(w http.ResponseWriter, r *http.Request, c *caller) erro
 // --- approvals: one approval per request (its id), with one step (the
 // same id); the first approver to decide settles it, as in Entra. ---
 
-func (h *Handler) getApproval(w http.ResponseWriter, r *http.Request, c *caller) error {
+func (h *Handler) getApproval(w http.ResponseWriter, r *http.Request, c *apiauth.Caller) error {
 	req, err := h.lookup(r, c)
 	if err != nil {
 		return err
@@ -645,7 +540,7 @@ func (h *Handler) getApproval(w http.ResponseWriter, r *http.Request, c *caller)
 	if req.ApprovalDeadline == nil {
 		return governance.ErrNotFound
 	}
-	step := map[string]any{"id": req.ID, "displayName": nil, "assignedToMe": c.userID != "" && visible(req, c.userID) && req.UserID != c.userID,
+	step := map[string]any{"id": req.ID, "displayName": nil, "assignedToMe": c.UserID != "" && visible(req, c.UserID) && req.UserID != c.UserID,
 		"reviewResult": "NotReviewed", "status": "InProgress", "justification": nil}
 	if req.Status != governance.StatusPendingApproval {
 		step["status"] = "Completed"
@@ -655,15 +550,15 @@ func (h *Handler) getApproval(w http.ResponseWriter, r *http.Request, c *caller)
 		step["justification"], step["reviewedDateTime"] = d.Reason, d.At
 		step["reviewedBy"] = map[string]string{"id": d.By}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
+	govapi.WriteJSON(w, http.StatusOK, map[string]any{
 		"@odata.context": "https://" + r.Host + "/v1.0/$metadata#identityGovernance/privilegedAccess/group/assignmentApprovals/$entity",
 		"id":             req.ID, "steps": []any{step},
 	})
 	return nil
 }
 
-func (h *Handler) patchStep(w http.ResponseWriter, r *http.Request, c *caller) error {
-	if c.userID == "" {
+func (h *Handler) patchStep(w http.ResponseWriter, r *http.Request, c *apiauth.Caller) error {
+	if c.UserID == "" {
 		return errUserOnly
 	}
 	id := r.PathValue("id")
@@ -674,18 +569,18 @@ func (h *Handler) patchStep(w http.ResponseWriter, r *http.Request, c *caller) e
 		ReviewResult  string `json:"reviewResult"`
 		Justification string `json:"justification"`
 	}
-	if err := readJSON(r, &body); err != nil {
+	if err := govapi.ReadJSON(r, &body); err != nil {
 		return err
 	}
 	var req *governance.Request
 	var err error
 	switch body.ReviewResult {
 	case "Approve":
-		req, err = h.Service.Approve(r.Context(), id, c.userID, body.Justification)
+		req, err = h.Service.Approve(r.Context(), id, c.UserID, body.Justification)
 	case "Deny":
-		req, err = h.Service.Deny(r.Context(), id, c.userID, body.Justification)
+		req, err = h.Service.Deny(r.Context(), id, c.UserID, body.Justification)
 	default:
-		return badRequest("reviewResult must be Approve or Deny")
+		return govapi.BadRequest("reviewResult must be Approve or Deny")
 	}
 	// A decision recorded whose membership is still to be added (the
 	// scheduler retries it) is a success for the approver.

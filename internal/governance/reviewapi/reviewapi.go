@@ -1,10 +1,7 @@
 package reviewapi
 
 import (
-	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -12,11 +9,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/gatehouse-id/gatehouse/internal/directory"
 	"github.com/gatehouse-id/gatehouse/internal/directory/signin"
 	"github.com/gatehouse-id/gatehouse/internal/governance/apiauth"
+	"github.com/gatehouse-id/gatehouse/internal/governance/govapi"
 	"github.com/gatehouse-id/gatehouse/internal/governance/reviews"
 )
 
@@ -39,16 +35,16 @@ type Handler struct {
 func (h *Handler) Mount(mux *http.ServeMux) {
 	d := Base + "/definitions"
 	i := d + "/{id}/instances/{iid}"
-	mux.Handle("POST "+d, h.wrap(h.admin(h.postDefinition)))
-	mux.Handle("GET "+d, h.wrap(h.admin(h.listDefinitions)))
-	mux.Handle("GET "+d+"/{id}", h.wrap(h.admin(h.getDefinition)))
-	mux.Handle("GET "+d+"/{id}/report", h.wrap(h.admin(h.report)))
-	mux.Handle("GET "+d+"/{id}/instances", h.wrap(h.admin(h.listInstances)))
-	mux.Handle("GET "+i, h.wrap(h.admin(h.getInstance)))
-	mux.Handle("POST "+i+"/stop", h.wrap(h.admin(h.stop)))
-	mux.Handle("GET "+i+"/report", h.wrap(h.admin(h.report)))
-	mux.Handle("GET "+i+"/decisions", h.wrap(h.listDecisions))
-	mux.Handle("PATCH "+i+"/decisions/{did}", h.wrap(h.patchDecision))
+	mux.Handle("POST "+d, h.api().Wrap(h.admin(h.postDefinition)))
+	mux.Handle("GET "+d, h.api().Wrap(h.admin(h.listDefinitions)))
+	mux.Handle("GET "+d+"/{id}", h.api().Wrap(h.admin(h.getDefinition)))
+	mux.Handle("GET "+d+"/{id}/report", h.api().Wrap(h.admin(h.report)))
+	mux.Handle("GET "+d+"/{id}/instances", h.api().Wrap(h.admin(h.listInstances)))
+	mux.Handle("GET "+i, h.api().Wrap(h.admin(h.getInstance)))
+	mux.Handle("POST "+i+"/stop", h.api().Wrap(h.admin(h.stop)))
+	mux.Handle("GET "+i+"/report", h.api().Wrap(h.admin(h.report)))
+	mux.Handle("GET "+i+"/decisions", h.api().Wrap(h.listDecisions))
+	mux.Handle("PATCH "+i+"/decisions/{did}", h.api().Wrap(h.patchDecision))
 }
 
 func (h *Handler) log() *slog.Logger {
@@ -58,133 +54,39 @@ func (h *Handler) log() *slog.Logger {
 	return slog.Default()
 }
 
-// caller is an admin (token id) or a signed-in user.
-type caller struct{ admin, userID string }
-
-type apiError struct {
-	status     int
-	code, msg  string
-	authHeader bool
+// api is the shared wire layer with this API's error mapping.
+func (h *Handler) api() *govapi.API {
+	return &govapi.API{Name: "reviews api", Tokens: h.Tokens, SignIn: h.SignIn, MaxBody: maxBody, Logger: h.Logger, ToError: toAPIError}
 }
 
-func (e *apiError) Error() string { return e.code + ": " + e.msg }
+// errUserOnly refuses an admin token where a reviewer must decide.
+var errUserOnly = &govapi.Error{Status: http.StatusBadRequest, Code: "BadRequest",
+	Msg: "Decisions are recorded by reviewers: sign in as the reviewer."}
 
-func badRequest(format string, args ...any) *apiError {
-	return &apiError{status: http.StatusBadRequest, code: "BadRequest", msg: fmt.Sprintf(format, args...)}
-}
-
-var (
-	errUnauthenticated = &apiError{status: http.StatusUnauthorized, code: "InvalidAuthenticationToken",
-		msg: "Access token validation failure.", authHeader: true}
-	errAdminOnly = &apiError{status: http.StatusForbidden, code: "Authorization_RequestDenied",
-		msg: "Insufficient privileges to complete the operation."}
-	errUserOnly = &apiError{status: http.StatusBadRequest, code: "BadRequest",
-		msg: "Decisions are recorded by reviewers: sign in as the reviewer."}
-)
-
-// authenticate maps apiauth's answer to this API's errors.
-func (h *Handler) authenticate(r *http.Request) (*caller, error) {
-	c, err := apiauth.Authenticate(r, h.Tokens, h.SignIn)
-	switch {
-	case errors.Is(err, apiauth.ErrUnauthenticated):
-		return nil, errUnauthenticated
-	case errors.Is(err, apiauth.ErrNotJSON):
-		return nil, &apiError{status: http.StatusUnsupportedMediaType, code: "UnsupportedMediaType",
-			msg: "Content-Type must be application/json."}
-	case err != nil:
-		return nil, err
-	}
-	return &caller{admin: c.Admin, userID: c.UserID}, nil
-}
-
-type handlerFunc func(w http.ResponseWriter, r *http.Request, c *caller) error
-
-func (h *Handler) admin(fn handlerFunc) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request, c *caller) error {
-		if c.admin == "" {
-			return errAdminOnly
+// admin lets only admin tokens through to fn.
+func (h *Handler) admin(fn govapi.Handler) govapi.Handler {
+	return func(w http.ResponseWriter, r *http.Request, c *apiauth.Caller) error {
+		if c.Admin == "" {
+			return govapi.ErrAdminOnly
 		}
 		return fn(w, r, c)
 	}
 }
 
-func (h *Handler) wrap(fn handlerFunc) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		reqID := uuid.NewString()
-		clientID := r.Header.Get("client-request-id")
-		if clientID == "" || len(clientID) > 128 {
-			clientID = reqID
-		}
-		w.Header().Set("request-id", reqID)
-		w.Header().Set("client-request-id", clientID)
-		c, err := h.authenticate(r)
-		if err == nil {
-			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
-			err = fn(w, r, c)
-		}
-		if err != nil {
-			h.writeError(w, r, err, reqID, clientID)
-		}
-	})
-}
-
-// toAPIError maps domain errors to Graph's shape in one place.
-func toAPIError(err error) *apiError {
-	var ae *apiError
-	var mbe *http.MaxBytesError
+// toAPIError maps the reviews domain's errors to Graph's shape in one
+// place (nil: not one of them).
+func toAPIError(err error) *govapi.Error {
 	switch {
-	case errors.As(err, &ae):
-		return ae
-	case errors.As(err, &mbe):
-		return &apiError{status: http.StatusRequestEntityTooLarge, code: "RequestEntityTooLarge", msg: "The request body is too large."}
 	case errors.Is(err, reviews.ErrForbidden):
-		return &apiError{status: http.StatusForbidden, code: "Authorization_RequestDenied", msg: err.Error()}
+		return &govapi.Error{Status: http.StatusForbidden, Code: "Authorization_RequestDenied", Msg: err.Error()}
 	case errors.Is(err, reviews.ErrState):
-		return &apiError{status: http.StatusConflict, code: "InvalidAccessReviewState", msg: err.Error()}
+		return &govapi.Error{Status: http.StatusConflict, Code: "InvalidAccessReviewState", Msg: err.Error()}
 	case errors.Is(err, reviews.ErrInvalid), errors.Is(err, directory.ErrInvalid):
-		return badRequest("%s", err.Error())
+		return govapi.BadRequest("%s", err.Error())
 	case errors.Is(err, reviews.ErrConflict):
-		return &apiError{status: http.StatusConflict, code: "Conflict", msg: err.Error()}
+		return &govapi.Error{Status: http.StatusConflict, Code: "Conflict", Msg: err.Error()}
 	case errors.Is(err, reviews.ErrNotFound), errors.Is(err, directory.ErrNotFound):
-		return &apiError{status: http.StatusNotFound, code: "ResourceNotFound", msg: err.Error()}
-	}
-	return &apiError{status: http.StatusInternalServerError, code: "generalException", msg: "An unspecified error has occurred."}
-}
-
-func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error, reqID, clientID string) {
-	ae := toAPIError(err)
-	if ae.status >= 500 {
-		h.log().ErrorContext(r.Context(), "reviews api: request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-	}
-	if ae.authHeader {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="", error="invalid_token"`)
-	}
-	writeJSON(w, ae.status, map[string]any{"error": map[string]any{
-		"code": ae.code, "message": ae.msg,
-		"innerError": map[string]string{"date": time.Now().UTC().Format("2006-01-02T15:04:05"),
-			"request-id": reqID, "client-request-id": clientID},
-	}})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8")
-	w.Header().Set("OData-Version", "4.0")
-	w.WriteHeader(status)
-	w.Write(b)
-}
-
-func readJSON(r *http.Request, v any) error {
-	b, err := io.ReadAll(r.Body)
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return badRequest("Unable to read JSON request payload: %v", err)
+		return &govapi.Error{Status: http.StatusNotFound, Code: "ResourceNotFound", Msg: err.Error()}
 	}
 	return nil
 }
@@ -193,7 +95,7 @@ func collection(w http.ResponseWriter, r *http.Request, set string, vs []map[str
 	if vs == nil {
 		vs = []map[string]any{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
+	govapi.WriteJSON(w, http.StatusOK, map[string]any{
 		"@odata.context": "https://" + r.Host + "/v1.0/$metadata#identityGovernance/accessReviews/" + set, "value": vs})
 }
 
@@ -243,7 +145,7 @@ func users(qs []query) ([]string, error) {
 	for _, q := range qs {
 		m := userQuery.FindStringSubmatch(q.Query)
 		if m == nil {
-			return nil, badRequest("reviewer query %q: use /users/{id}", q.Query)
+			return nil, govapi.BadRequest("reviewer query %q: use /users/{id}", q.Query)
 		}
 		out = append(out, m[1])
 	}
@@ -271,7 +173,7 @@ func (b *definitionBody) campaign() (*reviews.Campaign, error) {
 	} else if m := appScope.FindStringSubmatch(b.Scope.Query); m != nil {
 		c.AppID = m[1]
 	} else {
-		return nil, badRequest("scope.query %q: /groups/{id}/members or /servicePrincipals/{id}/appRoleAssignedTo", b.Scope.Query)
+		return nil, govapi.BadRequest("scope.query %q: /groups/{id}/members or /servicePrincipals/{id}/appRoleAssignedTo", b.Scope.Query)
 	}
 	fallback, err := users(b.FallbackReviewers)
 	if err != nil {
@@ -284,7 +186,7 @@ func (b *definitionBody) campaign() (*reviews.Campaign, error) {
 		c.Reviewers, c.ReviewerIDs = reviews.ReviewersManagers, fallback
 	case len(b.Reviewers) == 1 && ownerQuery.MatchString(b.Reviewers[0].Query):
 		if m := ownerQuery.FindStringSubmatch(b.Reviewers[0].Query); c.GroupID != "" && m[1] != c.GroupID {
-			return nil, badRequest("reviewers %q: owners review the group in scope, /groups/%s/owners", b.Reviewers[0].Query, c.GroupID)
+			return nil, govapi.BadRequest("reviewers %q: owners review the group in scope, /groups/%s/owners", b.Reviewers[0].Query, c.GroupID)
 		}
 		c.Reviewers, c.ReviewerIDs = reviews.ReviewersOwners, fallback
 	default:
@@ -305,7 +207,7 @@ func (b *definitionBody) campaign() (*reviews.Campaign, error) {
 	if s.ReminderInterval != "" {
 		m := isoDays.FindStringSubmatch(s.ReminderInterval)
 		if m == nil || s.ReminderInterval == "P" {
-			return nil, badRequest("reminderInterval %q: an ISO 8601 duration of days and hours (P3D, PT12H)", s.ReminderInterval)
+			return nil, govapi.BadRequest("reminderInterval %q: an ISO 8601 duration of days and hours (P3D, PT12H)", s.ReminderInterval)
 		}
 		d, _ := strconv.Atoi(m[1])
 		hrs, _ := strconv.Atoi(m[2])
@@ -321,13 +223,13 @@ func (b *definitionBody) campaign() (*reviews.Campaign, error) {
 		case p.Type == "absoluteMonthly" && p.Interval == 3:
 			c.Recurrence = reviews.RecurQuarterly
 		default:
-			return nil, badRequest("recurrence %s every %d: weekly, absoluteMonthly every 1 or 3", p.Type, p.Interval)
+			return nil, govapi.BadRequest("recurrence %s every %d: weekly, absoluteMonthly every 1 or 3", p.Type, p.Interval)
 		}
 		if sd := rc.Range.StartDate; sd != "" {
 			t, err := time.Parse(time.RFC3339, sd)
 			if err != nil {
 				if t, err = time.Parse(time.DateOnly, sd); err != nil {
-					return nil, badRequest("recurrence.range.startDate %q: a date or an RFC 3339 time", sd)
+					return nil, govapi.BadRequest("recurrence.range.startDate %q: a date or an RFC 3339 time", sd)
 				}
 			}
 			c.Start = t.UTC()
@@ -393,26 +295,26 @@ func definitionView(c *reviews.Campaign) map[string]any {
 	return v
 }
 
-func (h *Handler) postDefinition(w http.ResponseWriter, r *http.Request, c *caller) error {
+func (h *Handler) postDefinition(w http.ResponseWriter, r *http.Request, c *apiauth.Caller) error {
 	var b definitionBody
-	if err := readJSON(r, &b); err != nil {
+	if err := govapi.ReadJSON(r, &b); err != nil {
 		return err
 	}
 	camp, err := b.campaign()
 	if err != nil {
 		return err
 	}
-	camp.By = "token:" + c.admin
+	camp.By = "token:" + c.Admin
 	if err := h.Service.CreateCampaign(r.Context(), camp); err != nil {
 		return err
 	}
 	v := definitionView(camp)
 	v["@odata.context"] = "https://" + r.Host + "/v1.0/$metadata#identityGovernance/accessReviews/definitions/$entity"
-	writeJSON(w, http.StatusCreated, v)
+	govapi.WriteJSON(w, http.StatusCreated, v)
 	return nil
 }
 
-func (h *Handler) listDefinitions(w http.ResponseWriter, r *http.Request, c *caller) error {
+func (h *Handler) listDefinitions(w http.ResponseWriter, r *http.Request, c *apiauth.Caller) error {
 	cs, err := h.Service.Campaigns(r.Context())
 	if err != nil {
 		return err
@@ -425,12 +327,12 @@ func (h *Handler) listDefinitions(w http.ResponseWriter, r *http.Request, c *cal
 	return nil
 }
 
-func (h *Handler) getDefinition(w http.ResponseWriter, r *http.Request, c *caller) error {
+func (h *Handler) getDefinition(w http.ResponseWriter, r *http.Request, c *apiauth.Caller) error {
 	camp, err := h.Service.Campaign(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, definitionView(camp))
+	govapi.WriteJSON(w, http.StatusOK, definitionView(camp))
 	return nil
 }
 
@@ -454,7 +356,7 @@ func (h *Handler) instance(r *http.Request) (*reviews.Instance, error) {
 	return in, nil
 }
 
-func (h *Handler) listInstances(w http.ResponseWriter, r *http.Request, c *caller) error {
+func (h *Handler) listInstances(w http.ResponseWriter, r *http.Request, c *apiauth.Caller) error {
 	if _, err := h.Service.Campaign(r.Context(), r.PathValue("id")); err != nil {
 		return err
 	}
@@ -470,22 +372,22 @@ func (h *Handler) listInstances(w http.ResponseWriter, r *http.Request, c *calle
 	return nil
 }
 
-func (h *Handler) getInstance(w http.ResponseWriter, r *http.Request, c *caller) error {
+func (h *Handler) getInstance(w http.ResponseWriter, r *http.Request, c *apiauth.Caller) error {
 	in, err := h.instance(r)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, instanceView(in))
+	govapi.WriteJSON(w, http.StatusOK, instanceView(in))
 	return nil
 }
 
 // stop ends the instance now and applies it (Graph: POST .../stop).
-func (h *Handler) stop(w http.ResponseWriter, r *http.Request, c *caller) error {
+func (h *Handler) stop(w http.ResponseWriter, r *http.Request, c *apiauth.Caller) error {
 	in, err := h.instance(r)
 	if err != nil {
 		return err
 	}
-	if _, err := h.Service.Close(r.Context(), in.ID, "token:"+c.admin); err != nil {
+	if _, err := h.Service.Close(r.Context(), in.ID, "token:"+c.Admin); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -529,12 +431,12 @@ func decisionView(it *reviews.Item) map[string]any {
 
 // listDecisions: an admin sees every item; a reviewer those they may
 // decide (Graph's filterByCurrentUser(on='reviewer')).
-func (h *Handler) listDecisions(w http.ResponseWriter, r *http.Request, c *caller) error {
+func (h *Handler) listDecisions(w http.ResponseWriter, r *http.Request, c *apiauth.Caller) error {
 	in, err := h.instance(r)
 	if err != nil {
 		return err
 	}
-	its, err := h.Service.Items(r.Context(), in.ID, c.userID)
+	its, err := h.Service.Items(r.Context(), in.ID, c.UserID)
 	if err != nil {
 		return err
 	}
@@ -548,8 +450,8 @@ func (h *Handler) listDecisions(w http.ResponseWriter, r *http.Request, c *calle
 
 // patchDecision records the signed-in reviewer's decision:
 // {"decision": "Approve"|"Deny"|"DontKnow", "justification": "..."}.
-func (h *Handler) patchDecision(w http.ResponseWriter, r *http.Request, c *caller) error {
-	if c.userID == "" {
+func (h *Handler) patchDecision(w http.ResponseWriter, r *http.Request, c *apiauth.Caller) error {
+	if c.UserID == "" {
 		return errUserOnly
 	}
 	in, err := h.instance(r)
@@ -567,10 +469,10 @@ func (h *Handler) patchDecision(w http.ResponseWriter, r *http.Request, c *calle
 		Decision      string `json:"decision"`
 		Justification string `json:"justification"`
 	}
-	if err := readJSON(r, &b); err != nil {
+	if err := govapi.ReadJSON(r, &b); err != nil {
 		return err
 	}
-	if _, err := h.Service.Decide(r.Context(), reviews.DecideInput{ItemID: it.ID, ReviewerID: c.userID,
+	if _, err := h.Service.Decide(r.Context(), reviews.DecideInput{ItemID: it.ID, ReviewerID: c.UserID,
 		Decision: reviews.Decision(b.Decision), Reason: b.Justification}); err != nil {
 		return err
 	}
@@ -579,7 +481,7 @@ func (h *Handler) patchDecision(w http.ResponseWriter, r *http.Request, c *calle
 }
 
 // report serves the CSV report of a definition, or of one instance.
-func (h *Handler) report(w http.ResponseWriter, r *http.Request, c *caller) error {
+func (h *Handler) report(w http.ResponseWriter, r *http.Request, c *apiauth.Caller) error {
 	id, iid := r.PathValue("id"), r.PathValue("iid")
 	if iid != "" {
 		if _, err := h.instance(r); err != nil {
