@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/gatehouse-id/gatehouse/internal/directory"
+	"github.com/gatehouse-id/gatehouse/internal/governance/due"
 )
 
 // DefaultMaxDuration is an eligibility's maximum activation when none is
@@ -32,9 +33,8 @@ type Service struct {
 	// that the access gave.
 	OnEnd func(ctx context.Context, groupID, userID string)
 
-	mu      sync.Mutex // serialises membership transitions of this process
-	once    sync.Once
-	changed chan struct{}
+	mu   sync.Mutex // serialises membership transitions of this process
+	wake due.Signal
 }
 
 func (s *Service) now() time.Time {
@@ -53,22 +53,12 @@ func (s *Service) log() *slog.Logger {
 	return slog.Default()
 }
 
-func (s *Service) ch() chan struct{} {
-	s.once.Do(func() { s.changed = make(chan struct{}, 1) })
-	return s.changed
-}
-
 // Changed receives (without blocking the writer) after every change of a
 // grant or a pending request made through this Service, so the Scheduler
 // re-arms its timer at once.
-func (s *Service) Changed() <-chan struct{} { return s.ch() }
+func (s *Service) Changed() <-chan struct{} { return s.wake.C() }
 
-func (s *Service) notify() {
-	select {
-	case s.ch() <- struct{}{}:
-	default:
-	}
-}
+func (s *Service) notify() { s.wake.Notify() }
 
 // --- eligibilities ---
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/gatehouse-id/gatehouse/internal/governance/due"
 )
 
 // DefaultMaxWait is how long Run sleeps at most when nothing is due, so
@@ -72,40 +74,7 @@ func (sc *Scheduler) Run(ctx context.Context) error {
 	if maxWait <= 0 {
 		maxWait = DefaultMaxWait
 	}
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	for {
-		wait := maxWait
-		if err := sc.Tick(ctx); err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			sc.Service.log().Warn("reviews: tick failed", "err", err)
-			wait = time.Second
-		}
-		next, ok, err := sc.Service.Store.NextDue(ctx)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			wait = time.Second
-		} else if ok {
-			if d := next.Sub(sc.now()); d < wait {
-				wait = max(d, 0)
-			}
-		}
-		timer.Reset(wait)
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-timer.C:
-		case <-sc.Service.Changed():
-			if !timer.Stop() {
-				select {
-				case <-timer.C:
-				default:
-				}
-			}
-		}
-	}
+	l := &due.Loop{Name: "reviews", Log: sc.Service.log(), Tick: sc.Tick, Next: sc.Service.Store.NextDue,
+		Now: sc.now, Changed: sc.Service.Changed(), MaxWait: maxWait}
+	return l.Run(ctx)
 }

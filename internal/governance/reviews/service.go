@@ -14,6 +14,7 @@ import (
 
 	"github.com/gatehouse-id/gatehouse/internal/audit"
 	"github.com/gatehouse-id/gatehouse/internal/directory"
+	"github.com/gatehouse-id/gatehouse/internal/governance/due"
 )
 
 // ActorSystem decides items by default and applies results.
@@ -33,9 +34,8 @@ type Service struct {
 	Now    func() time.Time
 	Logger *slog.Logger
 
-	mu      sync.Mutex // serialises instance transitions of this process
-	once    sync.Once
-	changed chan struct{}
+	mu   sync.Mutex // serialises instance transitions of this process
+	wake due.Signal
 }
 
 func (s *Service) now() time.Time {
@@ -53,21 +53,11 @@ func (s *Service) log() *slog.Logger {
 	return slog.Default()
 }
 
-func (s *Service) ch() chan struct{} {
-	s.once.Do(func() { s.changed = make(chan struct{}, 1) })
-	return s.changed
-}
-
 // Changed receives after every change of this Service that moves a due
 // instant, so the Scheduler re-arms its timer.
-func (s *Service) Changed() <-chan struct{} { return s.ch() }
+func (s *Service) Changed() <-chan struct{} { return s.wake.C() }
 
-func (s *Service) notify() {
-	select {
-	case s.ch() <- struct{}{}:
-	default:
-	}
-}
+func (s *Service) notify() { s.wake.Notify() }
 
 func (s *Service) audit(ctx context.Context, r audit.Record) {
 	if s.Audit == nil {
