@@ -31,13 +31,36 @@ const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 's
 	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 // Secure sets the security headers of a console page.
-func Secure(w http.ResponseWriter) {
+func Secure(w http.ResponseWriter) { SecureCSP(w, CSP) }
+
+// SecureCSP sets the security headers of a page with its own
+// Content-Security-Policy: not cached, not framed, no sniffing, the
+// referrer kept to this origin.
+func SecureCSP(w http.ResponseWriter, csp string) {
 	h := w.Header()
-	h.Set("Content-Security-Policy", CSP)
+	h.Set("Content-Security-Policy", csp)
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "same-origin")
+}
+
+// FormPages serves the pages of a sign-in flow (the directory's sign-in,
+// the access portal, emergency access): every answer gets the security
+// headers with csp, and a POST has its form read within maxBytes first;
+// a form that cannot be read is answered by badForm.
+func FormPages(csp string, maxBytes int64, badForm func(http.ResponseWriter), fn http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		SecureCSP(w, csp)
+		if r.Method == http.MethodPost {
+			r.Body = http.MaxBytesReader(w, r.Body, maxBytes)
+			if err := r.ParseForm(); err != nil {
+				badForm(w)
+				return
+			}
+		}
+		fn(w, r)
+	})
 }
 
 // NavItem is one link of the console's navigation.

@@ -21,6 +21,7 @@ import (
 	"github.com/gatehouse-id/gatehouse/internal/center"
 	"github.com/gatehouse-id/gatehouse/internal/center/portal"
 	"github.com/gatehouse-id/gatehouse/internal/secret"
+	"github.com/gatehouse-id/gatehouse/internal/web"
 )
 
 // Paths on the center's listener, beside the access portal at /start.
@@ -108,24 +109,14 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.Handle("POST "+LogoutPath, h.wrap(h.postLogout))
 }
 
+// pageCSP allows the pages' inline styles and forms posted to this
+// origin only.
+const pageCSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
 func (h *Handler) wrap(fn http.HandlerFunc) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hd := w.Header()
-		hd.Set("Cache-Control", "no-store")
-		hd.Set("X-Frame-Options", "DENY")
-		hd.Set("X-Content-Type-Options", "nosniff")
-		hd.Set("Referrer-Policy", "same-origin")
-		hd.Set("Content-Security-Policy",
-			"default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-		if r.Method == http.MethodPost {
-			r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-			if err := r.ParseForm(); err != nil {
-				h.message(w, http.StatusBadRequest, "Bad request", "The form could not be read.", nil)
-				return
-			}
-		}
-		fn(w, r)
-	})
+	return web.FormPages(pageCSP, maxFormBytes, func(w http.ResponseWriter) {
+		h.message(w, http.StatusBadRequest, "Bad request", "The form could not be read.", nil)
+	}, fn)
 }
 
 func randomToken() string {

@@ -19,6 +19,7 @@ import (
 	"github.com/gatehouse-id/gatehouse/internal/center/samlsp"
 	"github.com/gatehouse-id/gatehouse/internal/scim"
 	"github.com/gatehouse-id/gatehouse/internal/secret"
+	"github.com/gatehouse-id/gatehouse/internal/web"
 )
 
 // Paths of the portal on the center's listener.
@@ -125,24 +126,14 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+IdPMetadataPath, h.getIdPMetadata)
 }
 
+// pageCSP allows the pages' inline styles and forms posted to this
+// origin or to AWS sign-in (the management console federation).
+const pageCSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' https://signin.aws.amazon.com; frame-ancestors 'none'; base-uri 'none'"
+
 func (h *Handler) wrap(fn http.HandlerFunc) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hd := w.Header()
-		hd.Set("Cache-Control", "no-store")
-		hd.Set("X-Frame-Options", "DENY")
-		hd.Set("X-Content-Type-Options", "nosniff")
-		hd.Set("Referrer-Policy", "same-origin")
-		hd.Set("Content-Security-Policy",
-			"default-src 'none'; style-src 'unsafe-inline'; form-action 'self' https://signin.aws.amazon.com; frame-ancestors 'none'; base-uri 'none'")
-		if r.Method == http.MethodPost {
-			r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-			if err := r.ParseForm(); err != nil {
-				h.message(w, http.StatusBadRequest, "Bad request", "The form could not be read.")
-				return
-			}
-		}
-		fn(w, r)
-	})
+	return web.FormPages(pageCSP, maxFormBytes, func(w http.ResponseWriter) {
+		h.message(w, http.StatusBadRequest, "Bad request", "The form could not be read.")
+	}, fn)
 }
 
 // visitor is a signed-in, still active user.

@@ -16,6 +16,7 @@ import (
 	"github.com/gatehouse-id/gatehouse/internal/audit"
 	"github.com/gatehouse-id/gatehouse/internal/directory"
 	"github.com/gatehouse-id/gatehouse/internal/secret"
+	"github.com/gatehouse-id/gatehouse/internal/web"
 )
 
 // Paths the handler serves.
@@ -90,24 +91,14 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.Handle("POST "+LogoutPath, h.wrap(h.postLogout))
 }
 
+// pageCSP allows the pages' inline styles, the enrollment QR code as a
+// data: image, and forms posted to this origin only.
+const pageCSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
 func (h *Handler) wrap(fn http.HandlerFunc) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hd := w.Header()
-		hd.Set("Cache-Control", "no-store")
-		hd.Set("X-Frame-Options", "DENY")
-		hd.Set("X-Content-Type-Options", "nosniff")
-		hd.Set("Referrer-Policy", "same-origin")
-		hd.Set("Content-Security-Policy",
-			"default-src 'none'; img-src data:; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-		if r.Method == http.MethodPost {
-			r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-			if err := r.ParseForm(); err != nil {
-				http.Error(w, "bad form", http.StatusBadRequest)
-				return
-			}
-		}
-		fn(w, r)
-	})
+	return web.FormPages(pageCSP, maxFormBytes, func(w http.ResponseWriter) {
+		http.Error(w, "bad form", http.StatusBadRequest)
+	}, fn)
 }
 
 func (h *Handler) now() time.Time {
