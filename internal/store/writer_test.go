@@ -479,3 +479,29 @@ func TestOpenSQLitePath(t *testing.T) {
 		t.Error("Open(\"\") succeeded")
 	}
 }
+
+// Every SQLite connection, the writer's and the readers', is opened with
+// the settings Open documents: durable WAL commits, foreign keys, the
+// savepoints' sub-journal in memory and checkpoints every 20,000 pages.
+func TestSQLitePragmas(t *testing.T) {
+	db := open(t, filepath.Join(t.TempDir(), "p.db"))
+	want := map[string]string{"journal_mode": "wal", "synchronous": "2", "foreign_keys": "1",
+		"temp_store": "2", "wal_autocheckpoint": "20000", "cache_size": "-32768"}
+	for name, v := range want {
+		var got string
+		if err := db.Read.QueryRowContext(t.Context(), "PRAGMA "+name).Scan(&got); err != nil {
+			t.Fatalf("PRAGMA %s: %v", name, err)
+		}
+		if got != v {
+			t.Errorf("reader PRAGMA %s = %s, want %s", name, got, v)
+		}
+		if err := db.Update(t.Context(), func(tx *Tx) error {
+			return tx.QueryRow("PRAGMA " + name).Scan(&got)
+		}); err != nil {
+			t.Fatalf("writer PRAGMA %s: %v", name, err)
+		}
+		if got != v {
+			t.Errorf("writer PRAGMA %s = %s, want %s", name, got, v)
+		}
+	}
+}
