@@ -126,6 +126,9 @@ func benchProvisioningCmd() *cobra.Command {
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "initial sync: %d users, %d groups, %d memberships at the center in %.1fs (directory load %.1fs); cycle counts %v\n",
 				res.Users, res.Groups, res.Memberships, res.Sync.Seconds(), res.Load.Seconds(), res.Cycle.Counts)
+			for _, p := range res.Phases {
+				fmt.Fprintf(cmd.OutOrStdout(), "  phase %-20s %.1fs\n", p.Phase, p.Took.Seconds())
+			}
 			return nil
 		},
 	}

@@ -315,6 +315,44 @@ type SyncResult struct {
 	Users, Groups, Memberships int
 	Load, Sync                 time.Duration
 	Cycle                      *provisioning.CycleSummary
+	// Phases are the cycle's phases in order with how long each took, as
+	// seen by polling its progress every 20 ms.
+	Phases []PhaseTime
+}
+
+// PhaseTime is one phase of a cycle and its duration.
+type PhaseTime struct {
+	Phase string
+	Took  time.Duration
+}
+
+// watchPhases polls the app's running cycle until stop is closed and
+// returns its phases with their durations.
+func (w *World) watchPhases(stop <-chan struct{}) []PhaseTime {
+	var out []PhaseTime
+	var cur string
+	var since time.Time
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		now := time.Now()
+		if p := w.Engine.CycleProgress(w.App.ID); p != nil {
+			if ph := p.Phase(); ph != cur {
+				if cur != "" {
+					out = append(out, PhaseTime{cur, now.Sub(since)})
+				}
+				cur, since = ph, now
+			}
+		}
+		select {
+		case <-stop:
+			if cur != "" {
+				out = append(out, PhaseTime{cur, now.Sub(since)})
+			}
+			return out
+		case <-tick.C:
+		}
+	}
 }
 
 // InitialSync loads users, groups and memberships (each group with
@@ -348,10 +386,15 @@ func (w *World) InitialSync(ctx context.Context, users, groups, perGroup int, pr
 	res := &SyncResult{Load: time.Since(t0)}
 	fmt.Fprintf(progress, "  directory loaded in %s; initial cycle starts\n", res.Load.Round(time.Millisecond))
 	t1 := time.Now()
+	stop, phases := make(chan struct{}), make(chan []PhaseTime, 1)
+	go func() { phases <- w.watchPhases(stop) }()
 	if err := w.StartJob(ctx); err != nil {
+		close(stop)
 		return nil, err
 	}
 	cycle, err := w.WaitCycle(ctx)
+	close(stop)
+	res.Phases = <-phases
 	if err != nil {
 		return nil, err
 	}

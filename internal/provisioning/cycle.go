@@ -29,7 +29,8 @@ type Progress struct {
 
 func (p *Progress) setPhase(v string) { p.phaseV.Store(v) }
 
-func (p *Progress) phase() string {
+// Phase is what the cycle is doing now: reading the target, users, groups.
+func (p *Progress) Phase() string {
 	v, _ := p.phaseV.Load().(string)
 	return v
 }
@@ -196,7 +197,7 @@ func (s *session) saveProgress(ctx context.Context, prog *Progress) (stop func()
 }
 
 func (p *Progress) snapshot() *RunningCycle {
-	return &RunningCycle{ID: p.CycleID, Initial: p.Initial, Phase: p.phase(), Done: p.Done.Load(), Total: p.Total.Load(),
+	return &RunningCycle{ID: p.CycleID, Initial: p.Initial, Phase: p.Phase(), Done: p.Done.Load(), Total: p.Total.Load(),
 		Counts: p.Counts()}
 }
 
