@@ -40,6 +40,8 @@ type DB struct {
 	writer *writer
 	// stmts are the writer's prepared statements (nil on PostgreSQL).
 	stmts *stmtCache
+	// ckpt checkpoints SQLite's WAL in the background (nil on PostgreSQL).
+	ckpt *checkpointer
 }
 
 // Reader is the pool that serves reads. On SQLite it runs each query text
@@ -127,9 +129,13 @@ func openSQLite(path string) (*DB, error) {
 	// last one, so the randomly placed index pages a bulk load rewrites in
 	// every commit (members by user) are copied once per 20,000 frames
 	// instead of once per 1,000. Measured: the initial sync of 100,000 users
-	// and 1,000,000 memberships 70-74 s -> 62 s (docs/benchmarks.md).
+	// and 1,000,000 memberships 70-74 s -> 62 s (docs/benchmarks.md). That
+	// is the backstop: the checkpointer copies the log every 100 ms off the
+	// writer's path, and journal_size_limit then truncates the log file to
+	// 64 MiB when it restarts.
 	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)",
-		"cache_size(-32768)", "mmap_size(268435456)", "temp_store(MEMORY)", "wal_autocheckpoint(20000)"} {
+		"cache_size(-32768)", "mmap_size(268435456)", "temp_store(MEMORY)", "wal_autocheckpoint(20000)",
+		"journal_size_limit(67108864)"} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
@@ -149,6 +155,12 @@ func openSQLite(path string) (*DB, error) {
 	}
 	read.SetMaxOpenConns(8)
 	read.SetMaxIdleConns(8)
+	ckpt, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		write.Close()
+		read.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
 	// SQLite still answers SQLITE_BUSY without waiting when waiting could
 	// deadlock, which the switch to WAL can meet; opening again then succeeds.
 	err = write.Ping()
@@ -159,10 +171,11 @@ func openSQLite(path string) (*DB, error) {
 	if err != nil {
 		write.Close()
 		read.Close()
+		ckpt.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	return &DB{Dialect: SQLite, Read: &Reader{DB: read, stmts: &stmtCache{pool: read}}, write: write,
-		stmts: &stmtCache{pool: write}}, nil
+		stmts: &stmtCache{pool: write}, ckpt: startCheckpointer(ckpt)}, nil
 }
 
 func openPostgres(dsn string) (*DB, error) {
@@ -184,6 +197,7 @@ func (db *DB) Close() error {
 	if db.writer != nil {
 		db.writer.stop()
 	}
+	db.ckpt.close()
 	db.stmts.close()
 	db.Read.stmts.close()
 	err := db.Read.Close()

@@ -17,6 +17,14 @@ var ErrClosed = errors.New("store: closed")
 // never holds the write lock for long.
 const maxBatch = 256
 
+// commitDelay is how long the writer waits for more requests before
+// committing a small batch under concurrent load (see writer.gather), and
+// delayBelow the batch size from which it no longer waits.
+const (
+	commitDelay = time.Millisecond
+	delayBelow  = 32
+)
+
 // stmtTimeout bounds every statement a write closure runs. The batch's
 // statements cannot use the callers' contexts: one caller giving up must not
 // abort the writes of the others that share its transaction.
@@ -100,10 +108,12 @@ type writer struct {
 	stopping chan struct{}
 	stopped  chan struct{}
 	stopOnce sync.Once // Close may be called more than once
+	delay    time.Duration
 }
 
 func startWriter(db *DB) *writer {
-	w := &writer{db: db, queue: make(chan request), stopping: make(chan struct{}), stopped: make(chan struct{})}
+	w := &writer{db: db, queue: make(chan request), stopping: make(chan struct{}), stopped: make(chan struct{}),
+		delay: commitDelay}
 	go w.loop()
 	return w
 }
@@ -134,24 +144,55 @@ func (db *DB) Update(ctx context.Context, fn func(*Tx) error) error {
 
 func (w *writer) loop() {
 	defer close(w.stopped)
+	last := 0 // size of the previous batch
 	for {
 		select {
 		case <-w.stopping:
 			return
 		case first := <-w.queue:
-			batch := []request{first}
-		drain:
-			for len(batch) < maxBatch {
-				select {
-				case r := <-w.queue:
-					batch = append(batch, r)
-				default:
-					break drain
-				}
-			}
+			batch := w.gather(first, last >= 2)
+			last = len(batch)
 			w.run(batch)
+			w.db.ckpt.poke()
 		}
 	}
+}
+
+// gather collects the requests queued behind first. When writes are
+// arriving concurrently (wait: the previous batch had several) and the batch
+// is still small, it waits up to w.delay for more, like PostgreSQL's
+// commit_delay: one commit, its fsync and the pages every request touches
+// (table ends, counters, index roots), then serves more requests. Measured
+// on an initial sync: commits of ~5 requests became commits of ~12 and the
+// writer's busy time fell by a quarter (docs/benchmarks.md). A lone write is
+// never delayed.
+func (w *writer) gather(first request, wait bool) []request {
+	batch := []request{first}
+drain:
+	for len(batch) < maxBatch {
+		select {
+		case r := <-w.queue:
+			batch = append(batch, r)
+		default:
+			break drain
+		}
+	}
+	if !wait || len(batch) >= delayBelow || w.delay <= 0 {
+		return batch
+	}
+	t := time.NewTimer(w.delay)
+	defer t.Stop()
+	for len(batch) < delayBelow {
+		select {
+		case r := <-w.queue:
+			batch = append(batch, r)
+		case <-t.C:
+			return batch
+		case <-w.stopping:
+			return batch
+		}
+	}
+	return batch
 }
 
 // run commits one batch, retrying the whole batch when the engine says it

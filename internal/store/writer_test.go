@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gatehouse-id/gatehouse/internal/testenv"
 )
@@ -482,11 +484,12 @@ func TestOpenSQLitePath(t *testing.T) {
 
 // Every SQLite connection, the writer's and the readers', is opened with
 // the settings Open documents: durable WAL commits, foreign keys, the
-// savepoints' sub-journal in memory and checkpoints every 20,000 pages.
+// savepoints' sub-journal in memory, the writer's checkpoint backstop at
+// 20,000 pages and the log truncated to 64 MiB.
 func TestSQLitePragmas(t *testing.T) {
 	db := open(t, filepath.Join(t.TempDir(), "p.db"))
 	want := map[string]string{"journal_mode": "wal", "synchronous": "2", "foreign_keys": "1",
-		"temp_store": "2", "wal_autocheckpoint": "20000", "cache_size": "-32768"}
+		"temp_store": "2", "wal_autocheckpoint": "20000", "cache_size": "-32768", "journal_size_limit": "67108864"}
 	for name, v := range want {
 		var got string
 		if err := db.Read.QueryRowContext(t.Context(), "PRAGMA "+name).Scan(&got); err != nil {
@@ -503,5 +506,64 @@ func TestSQLitePragmas(t *testing.T) {
 		if got != v {
 			t.Errorf("writer PRAGMA %s = %s, want %s", name, got, v)
 		}
+	}
+}
+
+// The checkpointer copies committed pages into the database file without the
+// writer's backstop (20,000 pages) being reached: the file grows while the
+// writes stay in the log otherwise.
+func TestCheckpointerCopiesTheLog(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.db")
+	db := openKV(t, path)
+	before := fileSize(t, path)
+	big := strings.Repeat("x", 2000)
+	for i := range 200 { // ~100 pages, far below the backstop
+		if err := db.Update(t.Context(), func(tx *Tx) error {
+			_, err := tx.Exec(`INSERT INTO kv (k, v) VALUES ($1, $2)`, fmt.Sprint(i), big)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for fileSize(t, path) < before+200*2000 {
+		if time.Now().After(deadline) {
+			t.Fatalf("database file %d bytes (%d before 400 kB of writes): the log was not checkpointed", fileSize(t, path), before)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func fileSize(t *testing.T, path string) int64 {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Size()
+}
+
+// Under concurrent load the writer waits for more requests before
+// committing a small batch; a lone request is not kept waiting. The delay is
+// set far beyond the test's run so only the batch size can end the wait.
+func TestGatherWaitsOnlyUnderLoad(t *testing.T) {
+	db := openKV(t, filepath.Join(t.TempDir(), "g.db"))
+	w := &writer{db: db, queue: make(chan request), stopping: make(chan struct{}), delay: time.Hour}
+	req := func() request { return request{ctx: t.Context(), fn: put("x"), done: make(chan error, 1)} }
+	if got := w.gather(req(), false); len(got) != 1 {
+		t.Errorf("lone request: batch of %d, want 1", len(got))
+	}
+	go func() {
+		for range delayBelow - 1 {
+			w.queue <- req()
+		}
+	}()
+	if got := w.gather(req(), true); len(got) != delayBelow {
+		t.Errorf("under load: batch of %d, want %d (waited for the requests sent one by one)", len(got), delayBelow)
+	}
+	// Closing the writer ends the wait with what was gathered.
+	close(w.stopping)
+	if got := w.gather(req(), true); len(got) != 1 {
+		t.Errorf("stopping: batch of %d, want 1", len(got))
 	}
 }
