@@ -12,6 +12,7 @@ import (
 
 	"github.com/gatehouse-id/gatehouse/internal/audit"
 	"github.com/gatehouse-id/gatehouse/internal/directory"
+	"github.com/gatehouse-id/gatehouse/internal/samlproto"
 	"github.com/gatehouse-id/gatehouse/internal/secret"
 )
 
@@ -205,7 +206,7 @@ func (p *IdP) signInResponse(w http.ResponseWriter, r *http.Request, cfg *Config
 	if req != nil {
 		in.acs, in.inResponseTo, in.nameIDFormat = req.ACSURL, req.ID, req.NameIDFormat
 	}
-	xml, err := buildResponse(in)
+	resp, signer, err := prepareResponse(in)
 	var re *requestError
 	if errors.As(err, &re) {
 		p.errorPage(w, r, re.Status, "Sign-in refused", re.Msg)
@@ -215,16 +216,34 @@ func (p *IdP) signInResponse(w http.ResponseWriter, r *http.Request, cfg *Config
 		p.internalError(w, r, err)
 		return
 	}
-	p.logger().Info("saml response issued", "app", cfg.AppID, "user", user.ID, "acs", in.acs, "spInitiated", req != nil)
+	// The response is not sent unrecorded: its audit record must be
+	// committed first. The append (a durable write) runs while the
+	// response is signed (CPU), so a sign-in waits for the longer of the
+	// two rather than for both.
+	var recorded chan error
 	if p.Audit != nil {
 		rec := audit.Record{Kind: audit.KindSAMLResponse, Actor: user.UserPrincipalName, Subject: cfg.AppID,
 			Action: "issue SAML response", Details: map[string]any{"sp": cfg.EntityID, "acs": in.acs,
 				"spInitiated": req != nil, "mfa": si.MFA}}
-		if _, err := p.Audit.Append(context.WithoutCancel(r.Context()), rec); err != nil {
-			// The response is not sent unrecorded.
-			p.internalError(w, r, fmt.Errorf("audit: %w", err))
+		recorded = make(chan error, 1)
+		go func() {
+			_, err := p.Audit.Append(context.WithoutCancel(ctx), rec)
+			recorded <- err
+		}()
+	}
+	xml, err := samlproto.BuildResponse(resp, signer)
+	if recorded != nil {
+		if aerr := <-recorded; aerr != nil {
+			p.internalError(w, r, fmt.Errorf("audit: %w", aerr))
 			return
 		}
 	}
+	if err != nil {
+		// Recorded but not sent: the signing key failed, which only a
+		// broken key does. The error page and the log say so.
+		p.internalError(w, r, fmt.Errorf("sign response: %w", err))
+		return
+	}
+	p.logger().Info("saml response issued", "app", cfg.AppID, "user", user.ID, "acs", in.acs, "spInitiated", req != nil)
 	p.postForm(w, r, in.acs, xml, relayState)
 }

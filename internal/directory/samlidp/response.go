@@ -54,9 +54,12 @@ func nameID(in *issue, format string) (string, error) {
 	return v, nil
 }
 
-// buildResponse builds and signs the app's samlp:Response with one
-// Assertion (samlproto.BuildResponse, SAML profiles §4.1.4.2). What is the
-// directory's, not the protocol's, is decided here:
+// prepareResponse decides the app's samlp:Response with one Assertion
+// (SAML profiles §4.1.4.2) and the signer that will sign it; the caller
+// builds and signs it with samlproto.BuildResponse. Everything that can
+// refuse the user is decided here, before the signing, so a refusal never
+// follows an audit record of the response. What is the directory's, not the
+// protocol's, is decided here:
 //  1. the NameID: the request's NameIDPolicy format, else the app's; its
 //     value from the user (persistent: a pairwise id per app; transient: a
 //     fresh random one; otherwise the configured user attribute);
@@ -68,7 +71,7 @@ func nameID(in *issue, format string) (string, error) {
 //  4. the attributes: the app's claims, from user attributes or constants,
 //     left out when empty for this user;
 //  5. signatures as configured (assertion, response or both; algorithm).
-func buildResponse(in *issue) ([]byte, error) {
+func prepareResponse(in *issue) (*samlproto.Response, *samlproto.Signer, error) {
 	// 1.
 	format := in.nameIDFormat
 	if format == "" {
@@ -76,7 +79,7 @@ func buildResponse(in *issue) ([]byte, error) {
 	}
 	subject, err := nameID(in, format)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// 3.
 	si := sha256.Sum256([]byte(in.session.ID + "\x00" + in.cfg.AppID))
@@ -114,6 +117,6 @@ func buildResponse(in *issue) ([]byte, error) {
 		Attributes:           attrs,
 	}
 	// 5.
-	return samlproto.BuildResponse(r, &samlproto.Signer{Key: in.key, CertDER: in.cert.CertDER,
-		Mode: in.cfg.Signing, Algorithm: in.cfg.SignatureAlgorithm})
+	return r, &samlproto.Signer{Key: in.key, CertDER: in.cert.CertDER,
+		Mode: in.cfg.Signing, Algorithm: in.cfg.SignatureAlgorithm}, nil
 }

@@ -51,7 +51,8 @@ const cols = `seq, at, actor, kind, subject, action, outcome, reason, details, p
 // head, an insert) cost an audited SAML response a fifth of its time
 // (docs/benchmarks.md). Concurrent Appends queue; one goroutine writes the
 // queue as one batch (the head read once, the records sealed in order,
-// inserted by one statement), then the records queued meanwhile.
+// inserted by one statement), then the records queued meanwhile, after a
+// pause of gatherDelay that lets more of them share the next commit.
 func (s *Store) Append(ctx context.Context, r *audit.Record, seal audit.SealFunc) error {
 	d, err := audit.DetailsJSON(r.Details)
 	if err != nil {
@@ -91,8 +92,18 @@ func (s *Store) drain() {
 		for _, p := range batch {
 			p.done <- err
 		}
+		// Under load, let the next batch gather for a moment: a commit
+		// per one or two records (each an fsync and the same five index
+		// pages written again) cost audited SAML sign-ins a tenth of their
+		// rate; the callers overlap the wait with their own work (a SAML
+		// response is signed meanwhile). A lone record is not delayed:
+		// after the pause the queue is empty and the drain ends.
+		time.Sleep(gatherDelay)
 	}
 }
+
+// gatherDelay is the pause between two batches of one drain.
+const gatherDelay = time.Millisecond
 
 // maxRowsPerInsert keeps one INSERT's parameters (11 per record) well
 // inside SQLite's and PostgreSQL's limits.
