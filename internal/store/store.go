@@ -233,6 +233,17 @@ func IsUniqueViolation(err error) bool {
 	return errors.As(err, &pe) && pe.Code == "23505"
 }
 
+// IsForeignKeyViolation reports whether err is a foreign key violation: a
+// row referring to one that does not exist.
+func IsForeignKeyViolation(err error) bool {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
+	}
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23503"
+}
+
 // isRetryable reports whether a transaction failed only because it raced
 // another one (PostgreSQL serialization failure or deadlock, SQLite busy), so
 // running it again is safe.

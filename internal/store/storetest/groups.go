@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"strings"
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/internal/center"
@@ -192,6 +193,11 @@ func testMembersInvalid(e *env) {
 			what := ed.what + " " + bad
 			e.wantErr(what+": the Members call", merr, center.ErrInvalid)
 			e.wantErr(what+": UpdateGroup", err, center.ErrInvalid)
+			// The error names the member, and says when it is a group.
+			if err != nil && (!strings.Contains(err.Error(), "member "+bad+" is") ||
+				(bad == other.ID || bad == g.ID) != strings.Contains(err.Error(), "is a group")) {
+				e.t.Errorf("%s: UpdateGroup error %q does not say what %q is", what, err, bad)
+			}
 			e.sameIDs("members after "+what, e.members(g.ID), ids(a))
 			e.sameGroup("group after "+what, e.getGroup(g.ID), before)
 		}
