@@ -17,8 +17,8 @@ run() {
 
 run bench scim --users 100000 --workers 64 --lookups 20000
 run bench provisioning joiners --joiners 1000 --rate 50
-run bench provisioning initial-sync --users 100000 --groups 10000 --members-per-group 100 --workers 64
-run bench provisioning initial-sync --users 100000 --groups 10000 --members-per-group 100 --workers 64 --no-audit
+run bench provisioning initial-sync --users 100000 --groups 10000 --members-per-group 100 --workers 128
+run bench provisioning initial-sync --users 100000 --groups 10000 --members-per-group 100 --workers 128 --no-audit
 run bench saml --clients 32 --duration 9s --rounds 3
 run bench saml --clients 32 --duration 9s --rounds 3 --no-audit
 run bench pim --activations 200
