@@ -19,23 +19,30 @@ func (e *Engine) Configure(ctx context.Context, appID string, set Settings, toke
 	if token != "" {
 		set.TokenSealed = e.Box.Seal(token, appID)
 	}
-	j, err := e.Store.GetJob(ctx, appID)
+	// The settings are written by a read-modify-write in one transaction:
+	// the engine updates the same job (cursor, progress, quarantine) while
+	// it runs, and a separate read and write could undo its update, or
+	// be undone by it.
+	apply := func(j *Job) error {
+		if token == "" {
+			set.TokenSealed = j.Settings.TokenSealed
+		}
+		j.Settings = set
+		j.NextCycle = e.now() // the new settings apply to everything at once
+		j.LastCycle = nil
+		j.Updated = e.now()
+		return nil
+	}
+	j, err := e.Store.UpdateJob(ctx, appID, apply)
 	if errors.Is(err, ErrNotFound) {
-		j = &Job{AppID: appID}
 		if token == "" {
 			return nil, fmt.Errorf("a new job needs the target's secret token")
 		}
-	} else if err != nil {
-		return nil, err
+		j = &Job{AppID: appID}
+		apply(j)
+		err = e.Store.PutJob(ctx, j)
 	}
-	if token == "" {
-		set.TokenSealed = j.Settings.TokenSealed
-	}
-	j.Settings = set
-	j.NextCycle = e.now() // the new settings apply to everything at once
-	j.LastCycle = nil
-	j.Updated = e.now()
-	if err := e.Store.PutJob(ctx, j); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	e.Kick()
