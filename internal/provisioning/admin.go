@@ -131,6 +131,15 @@ func (e *Engine) TestCredentials(ctx context.Context, appID, tenantURL, token st
 	return s.client.TestConnection(ctx, m[0].Target)
 }
 
+// DeleteJob deletes an app's provisioning job, as Entra does with the app:
+// its settings (the sealed token too), links, staged deletes and lease go;
+// its logs stay until they age out; the target's objects stay as they are.
+// Stop the job first (SetEnabled) so that no cycle starts in between; a
+// cycle already running ends at its next save of the job.
+func (e *Engine) DeleteJob(ctx context.Context, appID string) error {
+	return e.Store.DeleteJob(ctx, appID)
+}
+
 // SetEnabled starts or stops a job. Stopping lets the running pass finish.
 func (e *Engine) SetEnabled(ctx context.Context, appID string, on bool) error {
 	_, err := e.Store.UpdateJob(ctx, appID, func(j *Job) error {

@@ -224,6 +224,10 @@ type Store interface {
 	ListJobs(ctx context.Context) ([]*Job, error)
 	// UpdateJob runs fn on the stored job in a transaction.
 	UpdateJob(ctx context.Context, appID string, fn func(j *Job) error) (*Job, error)
+	// DeleteJob deletes the job with its links, staged deletes and lease,
+	// and keeps its logs (which age out as every log does); ErrNotFound
+	// when there is no such job.
+	DeleteJob(ctx context.Context, appID string) error
 
 	GetLink(ctx context.Context, appID, kind, sourceID string) (*Link, error)
 	PutLink(ctx context.Context, l *Link) error

@@ -309,8 +309,9 @@ func (h *Handler) confirmDeleteApp(w http.ResponseWriter, r *http.Request, a *ac
 }
 
 // deleteApp deletes the app once its name was typed to confirm. The store
-// deletes its assignments, SAML configuration and certificates with it.
-// Provisioning is stopped first: with the assignments gone, a job left
+// deletes its assignments, SAML configuration and certificates with it,
+// and its provisioning job is deleted after it. Provisioning is stopped
+// first: with the assignments gone, a job left
 // running would take every user out of scope and deprovision them from
 // the target, where Entra, deleting an app, stops its provisioning and
 // leaves the target's objects as they are.
@@ -337,6 +338,13 @@ func (h *Handler) deleteApp(w http.ResponseWriter, r *http.Request, a *access) {
 		// The store dropped the SAML configuration and certificates; the
 		// IdP's copy in memory goes too, so sign-in to the app ends now.
 		h.IdP.ForgetApp(d.App.ID)
+	}
+	if h.Engine != nil {
+		// The stopped job goes with its app (its sealed token included).
+		if err := h.Engine.DeleteJob(ctx, d.App.ID); err != nil && !errors.Is(err, provisioning.ErrNotFound) {
+			h.fail(w, r, "delete provisioning", err)
+			return
+		}
 	}
 	h.log().Info("console: app deleted", "admin", a.u.UserPrincipalName, "app", d.App.ID, "name", d.App.DisplayName,
 		"users", d.Users, "groups", d.Groups)
@@ -515,7 +523,7 @@ var appPages = map[string]string{
 <p>Deleting <strong>{{$d.App.DisplayName}}</strong> cannot be undone. With it go:</p>
 <ul><li>its assignments ({{$d.Users}} users, {{$d.Groups}} groups): nobody can sign in to it any more;</li>
 {{if $d.SSO}}<li>its single sign-on settings and {{$d.Certificates}} signing certificates: the service provider's sign-ins are refused;</li>{{end}}
-{{if $d.Tabs.Prov}}<li>its provisioning ({{$d.Provisioning}}), stopped first: the users and groups already in the target stay there.</li>{{end}}</ul>
+{{if $d.Tabs.Prov}}<li>its provisioning ({{$d.Provisioning}}) and its settings, stopped first: the users and groups already in the target stay there; its logs are kept.</li>{{end}}</ul>
 <form method="post" action="/console/apps/{{$d.App.ID}}/delete" novalidate>{{template "csrf" .}}
 {{template "field" (hint "Type the name exactly as shown above" (required (auto "off" (field . "confirmName" "Name of the application to delete" "text"))))}}
 <button type="submit" class="danger">Delete application</button></form>

@@ -210,7 +210,7 @@ func TestAdminDeletesApp(t *testing.T) {
 	want(t, e.get(b, "/console/apps/"+app.ID), http.StatusOK, `href="`+path+`"`)
 	page := e.get(b, path)
 	want(t, page, http.StatusOK, "Are you sure?", "its assignments (1 users, 0 groups)", "1 signing certificates",
-		"its provisioning (Active), stopped first")
+		"its provisioning (Active) and its settings, stopped first")
 	csrf := e.csrfIn(page.Body)
 
 	for _, typed := range []string{"", "aws iam identity center", "Payroll"} {
@@ -239,8 +239,9 @@ func TestAdminDeletesApp(t *testing.T) {
 		t.Errorf("certificates after delete: %d %v", len(certs), err)
 	}
 	// Provisioning stopped before the assignments went, so the target keeps
-	// its users instead of a cycle deprovisioning them all.
-	if j, err := e.engine.Store.GetJob(ctx, app.ID); err != nil || j.Enabled {
+	// its users instead of a cycle deprovisioning them all; then the job
+	// went with the app.
+	if j, err := e.engine.Store.GetJob(ctx, app.ID); !errors.Is(err, provisioning.ErrNotFound) {
 		t.Errorf("provisioning job after delete: %+v %v", j, err)
 	}
 	want(t, e.get(b, "/console/apps?done=app-deleted"), http.StatusOK, "The application was deleted", "0 applications")

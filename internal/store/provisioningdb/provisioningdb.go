@@ -95,6 +95,24 @@ func (s *Store) UpdateJob(ctx context.Context, appID string, fn func(*provisioni
 	return out, err
 }
 
+func (s *Store) DeleteJob(ctx context.Context, appID string) error {
+	return s.db.Update(ctx, func(tx *store.Tx) error {
+		res, err := tx.Exec(`DELETE FROM provisioning_jobs WHERE app_id = $1`, appID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return provisioning.ErrNotFound
+		}
+		for _, table := range []string{"provisioning_links", "provisioning_staged_deletes", "provisioning_leases"} {
+			if _, err := tx.Exec(`DELETE FROM `+table+` WHERE app_id = $1`, appID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 const linkCols = "app_id, kind, source_id, target_id, failures, next_retry, last_error, permanent"
 
 func scanLink(row interface{ Scan(...any) error }) (*provisioning.Link, error) {

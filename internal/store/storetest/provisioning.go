@@ -42,6 +42,7 @@ func RunProvisioning(t *testing.T, open OpenProvisioning) {
 		{"UpdateJob", testUpdateJob},
 		{"UpdateJobErrors", testUpdateJobErrors},
 		{"UpdateJobConcurrentNodes", testUpdateJobConcurrent},
+		{"DeleteJob", testDeleteJob},
 
 		{"Links", testLinks},
 		{"Escrows", testEscrows},
@@ -664,4 +665,35 @@ func testLeaseConcurrentTakeover(e *provEnv) {
 		e.t.Fatalf("8 owners on 8 nodes taking over an expired lease: winners %v, want exactly one", won)
 	}
 	e.wantLease("old owner after the takeover", e.acquire(e.s, "app", "old", t0.Add(2*time.Minute), time.Minute), false)
+}
+
+// DeleteJob removes the job with its links, staged deletes and lease, keeps
+// its logs, and leaves other jobs alone.
+func testDeleteJob(e *provEnv) {
+	for _, app := range []string{"app", "other"} {
+		e.putJob(fullJob(app))
+		e.putLink(&provisioning.Link{AppID: app, Kind: "user", SourceID: "u1", TargetID: "t-1"})
+		e.noErr("StageDeletes", e.s.StageDeletes(e.ctx, []provisioning.StagedDelete{
+			{AppID: app, Kind: "user", SourceID: "u1", TargetID: "t-1", Action: "Delete", Staged: t0}}))
+		e.wantLease("AcquireLease("+app+", A)", e.acquire(e.s, app, "A", t0, time.Minute), true)
+		e.noErr("AppendLogs", e.s.AppendLogs(e.ctx, []provisioning.LogEntry{{ID: "log-" + app, AppID: app, At: t0,
+			Action: "Create", Status: "success", Kind: "user", SourceID: "u1"}}))
+	}
+	e.noErr("DeleteJob", e.s.DeleteJob(e.ctx, "app"))
+	_, err := e.s.GetJob(e.ctx, "app")
+	e.wantErr("GetJob after DeleteJob", err, provisioning.ErrNotFound)
+	e.same("links after DeleteJob", e.links("app", "user"), nil)
+	if got := e.staged("app"); len(got) != 0 {
+		e.t.Errorf("staged deletes after DeleteJob: %v", got)
+	}
+	e.wantLease("AcquireLease(app, B) after DeleteJob", e.acquire(e.s, "app", "B", t0, time.Minute), true)
+	e.same("logs after DeleteJob", e.logIDs(provisioning.LogQuery{AppID: "app"}), []string{"log-app"})
+	e.wantErr("DeleteJob(again)", e.s.DeleteJob(e.ctx, "app"), provisioning.ErrNotFound)
+
+	e.getJob("other")
+	e.same("other's links", e.links("other", "user"), []string{"u1"})
+	if got := e.staged("other"); len(got) != 1 {
+		e.t.Errorf("other's staged deletes: %v", got)
+	}
+	e.wantLease("AcquireLease(other, B)", e.acquire(e.s, "other", "B", t0, time.Minute), false)
 }
