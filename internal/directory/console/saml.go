@@ -187,7 +187,8 @@ func (samlData) Label(opts []choice, v string) string {
 
 // samlForm are the form values of a configuration, for its form.
 func samlForm(c *samlidp.Config) map[string]string {
-	f := map[string]string{"entityId": c.EntityID, "acsUrls": strings.Join(c.ACSURLs, "\n"),
+	f := map[string]string{"entityId": c.EntityID, "acsUrls": strings.Join(c.ACSURLs, "\n"), "signOnUrl": c.SignOnURL,
+		"relayState":   c.RelayState,
 		"nameIdFormat": c.NameIDFormat, "nameIdSource": userAttribute(c.NameIDSource), "signing": c.Signing,
 		"signatureAlgorithm": c.SignatureAlgorithm, "idpEntityId": c.IdPEntityID, "claimKind": "custom", "certYears": "3"}
 	if c.RequireMFA {
@@ -340,8 +341,8 @@ func (h *Handler) saveSAML(w http.ResponseWriter, r *http.Request, a *access) {
 	if !ok {
 		return
 	}
-	f := formValues(r, "entityId", "acsUrls", "nameIdFormat", "nameIdSource", "signing", "signatureAlgorithm",
-		"idpEntityId", "requireMfa", "requireSignedRequests")
+	f := formValues(r, "entityId", "acsUrls", "signOnUrl", "relayState", "nameIdFormat", "nameIdSource", "signing",
+		"signatureAlgorithm", "idpEntityId", "requireMfa", "requireSignedRequests")
 	if c == nil {
 		c = &samlidp.Config{AppID: app.ID}
 	}
@@ -359,6 +360,14 @@ func (h *Handler) saveSAML(w http.ResponseWriter, r *http.Request, a *access) {
 		if m := checkReplyURL(u); m != "" {
 			errs.Add("acsUrls", m)
 		}
+	}
+	if f["signOnUrl"] != "" {
+		if m := checkReplyURL(f["signOnUrl"]); m != "" {
+			errs.Add("signOnUrl", m)
+		}
+	}
+	if len(f["relayState"]) > samlidp.MaxRelayState {
+		errs.Add("relayState", fmt.Sprintf("Shorten the relay state to at most %d characters.", samlidp.MaxRelayState))
 	}
 	if !isChoice(nameIDFormats, f["nameIdFormat"]) {
 		errs.Add("nameIdFormat", "Choose one of the name identifier formats.")
@@ -388,6 +397,7 @@ func (h *Handler) saveSAML(w http.ResponseWriter, r *http.Request, a *access) {
 		return
 	}
 	c.EntityID, c.ACSURLs, c.NameIDFormat, c.NameIDSource = f["entityId"], acs, f["nameIdFormat"], source
+	c.SignOnURL, c.RelayState = f["signOnUrl"], f["relayState"]
 	c.Signing, c.SignatureAlgorithm, c.IdPEntityID = f["signing"], f["signatureAlgorithm"], f["idpEntityId"]
 	c.RequireMFA, c.RequireSignedRequests = f["requireMfa"] != "", signed
 	h.configureSAML(w, r, a, c, "saml-saved", fail)
@@ -733,6 +743,8 @@ var samlPages = map[string]string{
 <section class="card" aria-labelledby="h-basic"><h2 id="h-basic">Basic SAML configuration</h2>
 {{if $c}}<dl class="facts" id="saml-basic"><dt>Identifier (entity id)</dt><dd><code>{{$c.EntityID}}</code></dd>
 <dt>Reply URLs</dt><dd>{{range $i, $u := $c.ACSURLs}}{{if $i}}<br>{{end}}<code>{{$u}}</code>{{if not $i}} (default){{end}}{{end}}</dd>
+<dt>Sign on URL</dt><dd id="saml-signon">{{with $c.SignOnURL}}<code>{{.}}</code>{{else}}none: the My Apps tile signs in IdP-initiated{{end}}</dd>
+<dt>Relay state</dt><dd id="saml-relay">{{with $c.RelayState}}<code>{{.}}</code>{{else}}none{{end}}</dd>
 <dt>Name identifier</dt><dd>user.{{$c.NameIDSource}}, {{$d.Label $d.NameIDFormats $c.NameIDFormat}}</dd>
 <dt>Signing</dt><dd>{{$d.Label $d.Signings $c.Signing}}, {{$d.Label $d.Algorithms $c.SignatureAlgorithm}}</dd>
 <dt>Multi-factor authentication</dt><dd id="saml-mfa">{{if $c.RequireMFA}}required{{else}}not required{{end}}</dd>
@@ -752,6 +764,8 @@ var samlPages = map[string]string{
 <form method="post" action="/console/apps/{{$d.App.ID}}/saml" novalidate>{{template "csrf" .}}
 {{template "field" (hint "The service provider's entity id: the audience of every assertion" (required (auto "off" (field . "entityId" "Identifier (entity id)" "text"))))}}
 {{template "textarea" ($d.Control . "acsUrls" "Reply URLs (Assertion Consumer Service URLs)" "One a line; the first is the default, used for IdP-initiated sign-in" nil)}}
+{{template "field" (hint "Optional: the application's own sign-in page. With it, the My Apps tile lets the application start the sign-in; without it, the tile signs in directly" (auto "off" (field . "signOnUrl" "Sign on URL" "url")))}}
+{{template "field" (hint "Optional: where the application sends the user after an IdP-initiated sign-in, when the link names no RelayState" (auto "off" (field . "relayState" "Relay state" "text")))}}
 {{template "select" ($d.Control . "nameIdFormat" "Name identifier format" "" $d.NameIDFormats)}}
 {{template "select" ($d.Control . "nameIdSource" "Name identifier source attribute" "The unique user identifier, for the formats other than persistent and transient" $d.Attributes)}}
 {{template "select" ($d.Control . "signing" "Signing option" "" $d.Signings)}}

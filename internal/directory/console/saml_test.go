@@ -178,7 +178,8 @@ func TestSAMLBasicSettings(t *testing.T) {
 		return url.Values{"csrf": {csrf}, "entityId": {"https://payroll.example/saml"},
 			"acsUrls":      {"https://payroll.example/acs\r\n\r\n  https://payroll.example/acs2  \r\n"},
 			"nameIdFormat": {samlidp.NameIDUnspecified}, "nameIdSource": {"user.mail"}, "signing": {samlidp.SignBoth},
-			"signatureAlgorithm": {samlidp.RSASHA1}, "requireMfa": {"1"}}
+			"signatureAlgorithm": {samlidp.RSASHA1}, "requireMfa": {"1"},
+			"signOnUrl": {"https://payroll.example/login"}, "relayState": {"/payslips"}}
 	}
 
 	// By hand, with every setting samlidp.Config holds.
@@ -187,12 +188,15 @@ func TestSAMLBasicSettings(t *testing.T) {
 	if c.EntityID != "https://payroll.example/saml" || !slices.Equal(c.ACSURLs, []string{"https://payroll.example/acs", "https://payroll.example/acs2"}) ||
 		c.NameIDFormat != samlidp.NameIDUnspecified || c.NameIDSource != "mail" || c.Signing != samlidp.SignBoth ||
 		c.SignatureAlgorithm != samlidp.RSASHA1 || !c.RequireMFA || c.RequireSignedRequests || c.IdPEntityID != "" ||
+		c.SignOnURL != "https://payroll.example/login" || c.RelayState != "/payslips" ||
 		!slices.EqualFunc(c.Claims, samlidp.DefaultClaims(), claimEqual) {
 		t.Fatalf("stored %+v", c)
 	}
 	r := e.get(b, path)
 	want(t, r, http.StatusOK, "Sign SAML response and assertion, SHA-1", `<dd id="saml-mfa">required</dd>`,
-		`<option value="mail" selected>user.mail</option>`, `name="requireMfa" value="1" checked`)
+		`<option value="mail" selected>user.mail</option>`, `name="requireMfa" value="1" checked`,
+		`<dd id="saml-signon"><code>https://payroll.example/login</code></dd>`, `<dd id="saml-relay"><code>/payslips</code></dd>`,
+		`value="https://payroll.example/login"`)
 
 	for _, tc := range []struct{ field, value, errField, msg string }{
 		{"entityId", " ", "entityId", "Enter the service provider's identifier (entity id)."},
@@ -201,6 +205,8 @@ func TestSAMLBasicSettings(t *testing.T) {
 		{"acsUrls", "", "acsUrls", "Enter at least one reply URL (Assertion Consumer Service URL)."},
 		{"acsUrls", "https://ok.example/acs\nftp://files.example/acs", "acsUrls", `"ftp://files.example/acs" is not an absolute https:// or http:// URL.`},
 		{"acsUrls", "/relative/acs", "acsUrls", `"/relative/acs" is not an absolute https:// or http:// URL.`},
+		{"signOnUrl", "/login", "signOnUrl", `"/login" is not an absolute https:// or http:// URL.`},
+		{"relayState", strings.Repeat("r", samlidp.MaxRelayState+1), "relayState", "Shorten the relay state to at most 1024 characters."},
 		{"nameIdFormat", "urn:example:custom", "nameIdFormat", "Choose one of the name identifier formats."},
 		{"nameIdSource", "shoeSize", "nameIdSource", "Choose the user attribute the name identifier comes from."},
 		{"signing", "none", "signing", "Choose what is signed."},

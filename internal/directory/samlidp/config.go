@@ -76,6 +76,16 @@ type Config struct {
 	// ACSURLs are the SP's HTTP-POST AssertionConsumerService URLs
 	// (Entra's "Reply URLs"); the first is the default.
 	ACSURLs []string `json:"acsUrls"`
+	// SignOnURL (Entra's "Sign on URL", optional) is where the My Apps
+	// tile sends the user when set: the SP's own sign-in page, which
+	// starts an SP-initiated sign-in. Without it the tile signs in
+	// IdP-initiated.
+	SignOnURL string `json:"signOnUrl,omitempty"`
+	// RelayState (Entra's "Relay State", optional) is the RelayState of an
+	// IdP-initiated response whose request names none: where the SP sends
+	// the user after sign-in (for AWS IAM Identity Center, a page of the
+	// access portal or console).
+	RelayState string `json:"relayState,omitempty"`
 	// NameIDFormat defaults to NameIDEmail, NameIDSource (a user
 	// attribute) to userPrincipalName, as Entra's "Unique User Identifier".
 	NameIDFormat string `json:"nameIdFormat,omitempty"`
@@ -171,6 +181,15 @@ func (c *Config) validate() error {
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			return directory.Invalidf("reply URL %q is not an absolute http(s) URL", a)
 		}
+	}
+	if c.SignOnURL != "" {
+		u, err := url.Parse(c.SignOnURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return directory.Invalidf("sign-on URL %q is not an absolute http(s) URL", c.SignOnURL)
+		}
+	}
+	if len(c.RelayState) > MaxRelayState {
+		return directory.Invalidf("the default relay state is longer than %d bytes", MaxRelayState)
 	}
 	switch c.NameIDFormat {
 	case NameIDEmail, NameIDPersistent, NameIDTransient, NameIDUnspecified:

@@ -14,8 +14,8 @@
 //
 //	GET       /saml/{appId}/metadata  IdP metadata (SAML metadata §2.4.3), stable URL, default IdP entity id
 //	GET, POST /saml/{appId}/sso       SP-initiated SSO: AuthnRequest by HTTP-Redirect (bindings §3.4) or HTTP-POST (§3.5)
-//	GET       /saml/{appId}/start     IdP-initiated SSO (the My Apps tile), optional RelayState
-//	GET       /myapps                 My Apps: the signed-in user's assigned apps
+//	GET       /saml/{appId}/start     IdP-initiated SSO (the My Apps tile), RelayState from the query or the app's default
+//	GET       /myapps                 My Apps: the signed-in user's assigned apps; a tile goes to the app's sign-on URL (SP-initiated) when it has one
 //
 // The SP-initiated flow (profiles §4.1.4, core §3.4.1):
 //

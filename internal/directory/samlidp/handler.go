@@ -1,6 +1,7 @@
 package samlidp
 
 import (
+	"cmp"
 	"encoding/base64"
 	"errors"
 	"html/template"
@@ -12,9 +13,9 @@ import (
 	"github.com/gatehouse-id/gatehouse/internal/samlproto"
 )
 
-// maxRelayState bounds RelayState (SAML bindings §3.4.3 asks for 80 bytes;
+// MaxRelayState bounds RelayState (SAML bindings §3.4.3 asks for 80 bytes;
 // real SPs send more, so we allow up to 1 KiB).
-const maxRelayState = 1024
+const MaxRelayState = 1024
 
 // Mount registers the IdP's routes on the directory's mux.
 func (p *IdP) Mount(mux *http.ServeMux) {
@@ -109,7 +110,7 @@ func (p *IdP) handleSSO(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	if err == nil && len(relay) > maxRelayState {
+	if err == nil && len(relay) > MaxRelayState {
 		err = refuse(http.StatusBadRequest, "RelayState is too long.")
 	}
 	var req *authnRequest
@@ -142,14 +143,14 @@ func (p *IdP) handleSSO(w http.ResponseWriter, r *http.Request) {
 
 // handleStart is IdP-initiated sign-in, the target of a My Apps tile: an
 // unsolicited Response (no InResponseTo) to the app's default ACS, with
-// the optional RelayState of the query.
+// the RelayState of the query, else the app's default one.
 func (p *IdP) handleStart(w http.ResponseWriter, r *http.Request) {
 	cfg, ok := p.loadConfig(w, r)
 	if !ok {
 		return
 	}
-	relay := r.URL.Query().Get("RelayState")
-	if len(relay) > maxRelayState {
+	relay := cmp.Or(r.URL.Query().Get("RelayState"), cfg.RelayState)
+	if len(relay) > MaxRelayState {
 		p.errorPage(w, r, http.StatusBadRequest, "Bad request", "RelayState is too long.")
 		return
 	}
@@ -170,7 +171,8 @@ func (p *IdP) MyApps(r *http.Request, user *directory.User) ([]Tile, error) {
 	}
 	var out []Tile
 	for _, a := range apps {
-		if _, err := p.Store.SAMLConfig(ctx, a.ID); err != nil {
+		cfg, err := p.Store.SAMLConfig(ctx, a.ID)
+		if err != nil {
 			if errors.Is(err, directory.ErrNotFound) {
 				continue
 			}
@@ -181,7 +183,10 @@ func (p *IdP) MyApps(r *http.Request, user *directory.User) ([]Tile, error) {
 			return nil, err
 		}
 		if ok {
-			out = append(out, Tile{AppID: a.ID, Name: a.DisplayName, URL: "/saml/" + url.PathEscape(a.ID) + "/start"})
+			// With a sign-on URL the SP starts the sign-in (Entra's
+			// "Sign on URL"); otherwise it is IdP-initiated.
+			out = append(out, Tile{AppID: a.ID, Name: a.DisplayName,
+				URL: cmp.Or(cfg.SignOnURL, "/saml/"+url.PathEscape(a.ID)+"/start")})
 		}
 	}
 	return out, nil

@@ -614,3 +614,32 @@ func TestMyApps(t *testing.T) {
 		t.Errorf("bob's apps:\n%s", body)
 	}
 }
+
+// An app's sign-on URL makes its My Apps tile go to the SP (SP-initiated);
+// its default relay state goes with IdP-initiated responses whose link
+// names none; a sign-on URL must be an absolute http(s) URL.
+func TestSignOnURLAndDefaultRelayState(t *testing.T) {
+	e := newEnv(t)
+	e.configure(&samlidp.Config{AppID: e.app.ID, EntityID: spEntity, ACSURLs: []string{spACS},
+		SignOnURL: "https://portal.example.test/start", RelayState: "https://console.aws.amazon.com/s3/"})
+	_, body := e.get("/myapps", e.alice.ID)
+	if !strings.Contains(body, `<a href="https://portal.example.test/start">AWS IAM Identity Center</a>`) {
+		t.Errorf("tile with a sign-on URL:\n%s", body)
+	}
+	resp, body := e.get("/saml/app-aws/start", e.alice.ID)
+	if p := parsePost(t, resp, body); p.RelayState != "https://console.aws.amazon.com/s3/" {
+		t.Errorf("default RelayState: %q", p.RelayState)
+	}
+	resp, body = e.get("/saml/app-aws/start?RelayState="+url.QueryEscape("https://console.aws.amazon.com/ec2/"), e.alice.ID)
+	if p := parsePost(t, resp, body); p.RelayState != "https://console.aws.amazon.com/ec2/" {
+		t.Errorf("the link's RelayState: %q, want it to win over the default", p.RelayState)
+	}
+	for _, bad := range []*samlidp.Config{
+		{AppID: e.app.ID, EntityID: spEntity, ACSURLs: []string{spACS}, SignOnURL: "/start"},
+		{AppID: e.app.ID, EntityID: spEntity, ACSURLs: []string{spACS}, RelayState: strings.Repeat("r", samlidp.MaxRelayState+1)},
+	} {
+		if _, err := e.idp.Configure(context.Background(), bad); !errors.Is(err, directory.ErrInvalid) {
+			t.Errorf("Configure(sign-on %q, relay state of %d): %v, want invalid", bad.SignOnURL, len(bad.RelayState), err)
+		}
+	}
+}
