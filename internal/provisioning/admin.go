@@ -49,6 +49,24 @@ func (e *Engine) Configure(ctx context.Context, appID string, set Settings, toke
 	return j, nil
 }
 
+// CreateJob creates an app's job with the default settings and no target
+// yet (status NotConfigured, stopped), as Graph's POST
+// synchronization/jobs does before the credentials are set; ErrConflict
+// when the app has a job. The engine runs no cycle for it until it has a
+// tenant URL (Configure).
+func (e *Engine) CreateJob(ctx context.Context, appID string) (*Job, error) {
+	if _, err := e.Store.GetJob(ctx, appID); err == nil {
+		return nil, ErrConflict
+	} else if !errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
+	j := &Job{AppID: appID, Settings: DefaultSettings(""), Updated: e.now()}
+	if err := e.Store.PutJob(ctx, j); err != nil {
+		return nil, err
+	}
+	return j, nil
+}
+
 // Validate checks settings and fills in defaults.
 func Validate(set *Settings) error {
 	if set.TenantURL == "" || !(strings.HasPrefix(set.TenantURL, "https://") || strings.HasPrefix(set.TenantURL, "http://")) {

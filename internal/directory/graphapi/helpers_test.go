@@ -54,7 +54,9 @@ type testServer struct {
 
 var t0 = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 
-func newTestServer(t testing.TB) *testServer {
+// newTestServer starts the API; each option may complete the handler
+// (a provisioning engine on the same database, say) before it is mounted.
+func newTestServer(t testing.TB, options ...func(h *Handler, db *store.DB)) *testServer {
 	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "gatehouse.db"))
@@ -69,7 +71,11 @@ func newTestServer(t testing.TB) *testServer {
 	clk := &clock{t: t0}
 	trail := audit.NewLog(auditdb.New(db), nil)
 	mux := http.NewServeMux()
-	(&Handler{Store: ds, Tokens: ds, Now: clk.Now, Logger: slog.New(slog.DiscardHandler), Audit: trail}).Mount(mux)
+	h := &Handler{Store: ds, Tokens: ds, Now: clk.Now, Logger: slog.New(slog.DiscardHandler), Audit: trail}
+	for _, o := range options {
+		o(h, db)
+	}
+	h.Mount(mux)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(func() {
 		srv.Close()

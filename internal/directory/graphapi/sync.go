@@ -1,6 +1,7 @@
 package graphapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -10,16 +11,30 @@ import (
 
 	"github.com/gatehouse-id/gatehouse/internal/directory"
 	"github.com/gatehouse-id/gatehouse/internal/provisioning"
+	"github.com/gatehouse-id/gatehouse/internal/web"
 )
 
 // The synchronization API: Graph's provisioning job endpoints
-// (servicePrincipals/{id}/synchronization/jobs, provisionOnDemand) and the
-// provisioning logs (auditLogs/provisioning). A job is named by its app's
-// id, in place of Graph's "<template>.<ids>" job ids.
+// (servicePrincipals/{id}/synchronization/jobs: create, read, delete,
+// start, pause, restart, validateCredentials, provisionOnDemand; and
+// synchronization/secrets) and the provisioning logs
+// (auditLogs/provisioning). A job is named by its app's id, in place of
+// Graph's "<template>.<ids>" job ids; an app has at most one.
+//
+// Set up as a script does it for Entra:
+//
+//	POST .../synchronization/jobs {"templateId": "aws"}         201, status NotConfigured
+//	PUT  .../synchronization/secrets {"value": [{"key": "BaseAddress", ...}, {"key": "SecretToken", ...}]}  204
+//	POST .../synchronization/jobs/{job}/validateCredentials {"credentials": [...]}  204, or 400 saying why
+//	POST .../synchronization/jobs/{job}/start                   204
 
 func (h *Handler) mountSync(route func(string, func(http.ResponseWriter, *http.Request) error)) {
 	route("GET /servicePrincipals/{id}/synchronization/jobs", h.listJobs)
+	route("POST /servicePrincipals/{id}/synchronization/jobs", h.createJob)
+	route("PUT /servicePrincipals/{id}/synchronization/secrets", h.putSecrets)
 	route("GET /servicePrincipals/{id}/synchronization/jobs/{job}", h.getJob)
+	route("DELETE /servicePrincipals/{id}/synchronization/jobs/{job}", h.deleteJob)
+	route("POST /servicePrincipals/{id}/synchronization/jobs/{job}/validateCredentials", h.validateCredentials)
 	route("POST /servicePrincipals/{id}/synchronization/jobs/{job}/start", h.jobAction)
 	route("POST /servicePrincipals/{id}/synchronization/jobs/{job}/pause", h.jobAction)
 	route("POST /servicePrincipals/{id}/synchronization/jobs/{job}/restart", h.jobAction)
@@ -104,7 +119,146 @@ func (h *Handler) getJob(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// jobAction: start, pause and restart answer 204, as Graph does.
+// createJob creates the app's job, without credentials yet (Graph's
+// templateId is accepted and the app's own template used).
+func (h *Handler) createJob(w http.ResponseWriter, r *http.Request) error {
+	app, err := h.syncApp(r)
+	if err != nil {
+		return err
+	}
+	if _, err := readObject(r); err != nil {
+		return err
+	}
+	_, err = h.Provisioning.CreateJob(r.Context(), app.ID)
+	if errors.Is(err, provisioning.ErrConflict) {
+		return &graphError{status: http.StatusConflict, code: "Request_MultipleObjectsWithSameKeyValue",
+			msg: "The application already has a synchronization job: " + app.ID + "."}
+	}
+	if err != nil {
+		return err
+	}
+	j, err := h.jobJSON(r, app)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, j)
+	return nil
+}
+
+// credentials reads Graph's key-value list of synchronization secrets
+// (under field): BaseAddress is the tenant URL, SecretToken the bearer
+// token; other keys are refused.
+func credentials(r *http.Request, field string) (baseAddress, token string, err error) {
+	m, err := readObject(r)
+	if err != nil {
+		return "", "", err
+	}
+	var kvs []struct{ Key, Value string }
+	if raw, ok := m[field]; ok {
+		if err := json.Unmarshal(raw, &kvs); err != nil {
+			return "", "", badRequest("%s must be a list of {\"key\", \"value\"} pairs.", field)
+		}
+	}
+	for _, kv := range kvs {
+		switch kv.Key {
+		case "BaseAddress":
+			baseAddress = strings.TrimSpace(kv.Value)
+		case "SecretToken":
+			token = strings.TrimSpace(kv.Value)
+		default:
+			return "", "", badRequest("Unsupported synchronization secret %q: use BaseAddress and SecretToken.", kv.Key)
+		}
+	}
+	return baseAddress, token, nil
+}
+
+// putSecrets sets the job's tenant URL and secret token (sealed, never
+// shown again), creating the job when the app has none. Every change of
+// credentials starts a new initial cycle, as in Entra.
+func (h *Handler) putSecrets(w http.ResponseWriter, r *http.Request) error {
+	app, err := h.syncApp(r)
+	if err != nil {
+		return err
+	}
+	base, token, err := credentials(r, "value")
+	if err != nil {
+		return err
+	}
+	set, tokenSet := provisioning.DefaultSettings(""), false
+	j, err := h.Provisioning.Store.GetJob(r.Context(), app.ID)
+	switch {
+	case err == nil:
+		set, tokenSet = j.Settings, j.Settings.TokenSealed != ""
+	case !errors.Is(err, provisioning.ErrNotFound):
+		return err
+	}
+	if base != "" {
+		set.TenantURL = base
+	}
+	if token == "" && !tokenSet {
+		return badRequest("SecretToken is required: the job has no secret token yet.")
+	}
+	if err := provisioning.Validate(&set); err != nil {
+		return badRequest("%s", web.Sentence(err.Error()))
+	}
+	if _, err := h.Provisioning.Configure(r.Context(), app.ID, set, token); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// validateCredentials tests a tenant URL and token as Entra's Test
+// Connection does (a request the target must answer as a SCIM server),
+// with the saved ones standing in for what is not given.
+func (h *Handler) validateCredentials(w http.ResponseWriter, r *http.Request) error {
+	app, err := h.syncApp(r)
+	if err != nil {
+		return err
+	}
+	base, token, err := credentials(r, "credentials")
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), validateTimeout)
+	defer cancel()
+	err = h.Provisioning.TestCredentials(ctx, app.ID, base, token)
+	if errors.Is(err, provisioning.ErrNotFound) {
+		return badRequest("There are no saved credentials: give BaseAddress and SecretToken.")
+	}
+	if err != nil {
+		return &graphError{status: http.StatusBadRequest, code: "CredentialValidationFailure",
+			msg: "The target did not accept the credentials: " + err.Error()}
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// validateTimeout bounds a credentials test.
+const validateTimeout = 15 * time.Second
+
+// deleteJob stops the job, then deletes it with its settings and secret
+// (its logs stay); the target's objects stay as they are.
+func (h *Handler) deleteJob(w http.ResponseWriter, r *http.Request) error {
+	app, err := h.syncApp(r)
+	if err != nil {
+		return err
+	}
+	if err := h.Provisioning.SetEnabled(r.Context(), app.ID, false); err != nil {
+		if errors.Is(err, provisioning.ErrNotFound) {
+			return notFound(r.PathValue("job"))
+		}
+		return err
+	}
+	if err := h.Provisioning.DeleteJob(r.Context(), app.ID); err != nil && !errors.Is(err, provisioning.ErrNotFound) {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// jobAction: start, pause and restart answer 204, as Graph does. A job
+// without credentials cannot start.
 func (h *Handler) jobAction(w http.ResponseWriter, r *http.Request) error {
 	app, err := h.syncApp(r)
 	if err != nil {
@@ -112,6 +266,9 @@ func (h *Handler) jobAction(w http.ResponseWriter, r *http.Request) error {
 	}
 	switch r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:] {
 	case "start":
+		if j, gerr := h.Provisioning.Store.GetJob(r.Context(), app.ID); gerr == nil && j.Status() == provisioning.StatusNotConfigured {
+			return badRequest("The job has no credentials yet: PUT synchronization/secrets with BaseAddress and SecretToken first.")
+		}
 		err = h.Provisioning.SetEnabled(r.Context(), app.ID, true)
 	case "pause":
 		err = h.Provisioning.SetEnabled(r.Context(), app.ID, false)
