@@ -21,7 +21,7 @@ const maxBatch = 256
 // committing a small batch under concurrent load (see writer.gather), and
 // delayBelow the batch size from which it no longer waits.
 const (
-	commitDelay = time.Millisecond
+	commitDelay = 200 * time.Microsecond
 	delayBelow  = 32
 )
 
@@ -164,8 +164,9 @@ func (w *writer) loop() {
 // commit_delay: one commit, its fsync and the pages every request touches
 // (table ends, counters, index roots), then serves more requests. Measured
 // on an initial sync: commits of ~5 requests became commits of ~12 and the
-// writer's busy time fell by a quarter (docs/benchmarks.md). A lone write is
-// never delayed.
+// writer's busy time fell by a quarter; a longer wait (1 ms) idled the
+// writer enough to cost plain SCIM creates a tenth (docs/benchmarks.md). A
+// lone write is never delayed.
 func (w *writer) gather(first request, wait bool) []request {
 	batch := []request{first}
 drain:
