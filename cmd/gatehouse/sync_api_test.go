@@ -59,11 +59,15 @@ func TestSynchronizationAPI(t *testing.T) {
 			ModifiedProperties []struct{ DisplayName, NewValue string }
 		}
 	}
-	call(t, "GET", d.GraphURL+"/auditLogs/provisioning?$filter="+url.QueryEscape("sourceId eq '"+uid+"' and provisioningAction eq 'Update'"), d.GraphToken, nil, &logs)
+	// When the outbox pushed the change, its log entries are stored when
+	// its batch ends, which may be just after provisionOnDemand answered.
 	found := false
-	for _, l := range logs.Value {
-		for _, m := range l.ModifiedProperties {
-			found = found || (m.DisplayName == "title" && m.NewValue == "Principal")
+	for deadline := time.Now().Add(10 * time.Second); !found && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		call(t, "GET", d.GraphURL+"/auditLogs/provisioning?$filter="+url.QueryEscape("sourceId eq '"+uid+"' and provisioningAction eq 'Update'"), d.GraphToken, nil, &logs)
+		for _, l := range logs.Value {
+			for _, m := range l.ModifiedProperties {
+				found = found || (m.DisplayName == "title" && m.NewValue == "Principal")
+			}
 		}
 	}
 	if !found {
