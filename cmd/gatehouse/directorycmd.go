@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -97,7 +98,7 @@ standard input.`,
 		},
 	}
 	imp.Flags().BoolVar(&dryRun, "dry-run", false, "print the changes without making them")
-	cmd.AddCommand(imp, consoleRoleCmd(&f))
+	cmd.AddCommand(imp, consoleRoleCmd(&f), ownersCmd(&f))
 	return cmd
 }
 
@@ -137,4 +138,70 @@ func consoleRoleCmd(f *dbFlags) *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// ownersCmd lists, adds and removes a group's owners (Graph's group
+// owners, also in the console): the people who approve PIM activations
+// and review access when the group's policy or campaign says so. GROUP is
+// an id or display name, USER an id or user principal name.
+func ownersCmd(f *dbFlags) *cobra.Command {
+	cmd := &cobra.Command{Use: "owners", Short: "List, add and remove the owners of a group"}
+	with := func(n int, use, short string, fn func(ctx context.Context, names dirNames, args []string, out io.Writer) error) *cobra.Command {
+		return &cobra.Command{Use: use, Short: short, Args: cobra.ExactArgs(n),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				db, err := f.open(cmd.Context())
+				if err != nil {
+					return err
+				}
+				defer db.Close()
+				return fn(cmd.Context(), dirNames{directorydb.New(db)}, args, cmd.OutOrStdout())
+			}}
+	}
+	list := with(1, "list GROUP", "Print the group's owners, a user principal name a line",
+		func(ctx context.Context, names dirNames, args []string, out io.Writer) error {
+			g, err := names.group(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			ids, err := names.dir.Owners(ctx, g)
+			if err != nil {
+				return err
+			}
+			for _, id := range ids {
+				fmt.Fprintln(out, names.name(ctx, id))
+			}
+			return nil
+		})
+	add := with(2, "add GROUP USER", "Make a user an owner of the group",
+		func(ctx context.Context, names dirNames, args []string, out io.Writer) error {
+			g, u, err := names.pair(ctx, args)
+			if err != nil {
+				return err
+			}
+			switch err := names.dir.AddOwner(ctx, g, u, time.Now()); {
+			case errors.Is(err, directory.ErrConflict):
+				return fmt.Errorf("%s already owns %s", args[1], args[0])
+			case err != nil:
+				return err
+			}
+			fmt.Fprintf(out, "%s now owns %s\n", names.name(ctx, u), names.name(ctx, g))
+			return nil
+		})
+	remove := with(2, "remove GROUP USER", "Take a user's ownership of the group away",
+		func(ctx context.Context, names dirNames, args []string, out io.Writer) error {
+			g, u, err := names.pair(ctx, args)
+			if err != nil {
+				return err
+			}
+			switch err := names.dir.RemoveOwner(ctx, g, u); {
+			case errors.Is(err, directory.ErrNotFound):
+				return fmt.Errorf("%s does not own %s", args[1], args[0])
+			case err != nil:
+				return err
+			}
+			fmt.Fprintf(out, "%s no longer owns %s\n", names.name(ctx, u), names.name(ctx, g))
+			return nil
+		})
+	cmd.AddCommand(list, add, remove)
+	return cmd
 }

@@ -213,3 +213,69 @@ func TestDirectoryConsoleRole(t *testing.T) {
 		t.Fatalf("none: %v, stored %q", err, role())
 	}
 }
+
+// directory owners lists, adds and removes a group's owners, naming groups
+// and users as an admin types them; refusals say why and change nothing.
+func TestDirectoryOwners(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "gatehouse.db")
+	ctx := context.Background()
+	withDirectory(t, dbPath, func(s *directorydb.Store) {
+		now := time.Now().UTC()
+		for _, u := range []*directory.User{
+			{ID: "u-ada", UserPrincipalName: "ada@contoso.com", MailNickname: "ada", DisplayName: "Ada"},
+			{ID: "u-bo", UserPrincipalName: "bo@contoso.com", MailNickname: "bo", DisplayName: "Bo"},
+		} {
+			u.AccountEnabled, u.BusinessPhones, u.Created, u.Modified = true, []string{}, now, now
+			if err := s.CreateUser(ctx, u); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, g := range []*directory.Group{{ID: "g-ops", DisplayName: "AWS-Ops"}, {ID: "g-dev", DisplayName: "AWS-Dev"}} {
+			g.SecurityEnabled, g.Created, g.Modified = true, now, now
+			if err := s.CreateGroup(ctx, g); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	owners := func(group string) string {
+		out, _, err := runDirectory(t, "--database", dbPath, "owners", "list", group)
+		if err != nil {
+			t.Fatalf("owners list %s: %v", group, err)
+		}
+		return out
+	}
+	if out, _, err := runDirectory(t, "--database", dbPath, "owners", "add", "AWS-Ops", "ADA@contoso.com"); err != nil ||
+		out != "ada@contoso.com now owns AWS-Ops\n" {
+		t.Fatalf("add: %q %v", out, err)
+	}
+	if _, _, err := runDirectory(t, "--database", dbPath, "owners", "add", "g-ops", "u-bo"); err != nil {
+		t.Fatalf("add by ids: %v", err)
+	}
+	if got := owners("AWS-Ops"); got != "ada@contoso.com\nbo@contoso.com\n" {
+		t.Fatalf("owners of AWS-Ops: %q", got)
+	}
+	for _, tc := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"add", "AWS-Ops", "ada@contoso.com"}, "ada@contoso.com already owns AWS-Ops"},
+		{[]string{"add", "AWS-Nope", "ada@contoso.com"}, `no group "AWS-Nope"`},
+		{[]string{"add", "AWS-Ops", "AWS-Dev"}, `no user "AWS-Dev"`},
+		{[]string{"remove", "AWS-Dev", "ada@contoso.com"}, "ada@contoso.com does not own AWS-Dev"},
+	} {
+		_, _, err := runDirectory(t, append([]string{"--database", dbPath, "owners"}, tc.args...)...)
+		if err == nil || err.Error() != tc.msg {
+			t.Errorf("%v: %v, want %q", tc.args, err, tc.msg)
+		}
+	}
+	if got := owners("AWS-Ops") + owners("AWS-Dev"); got != "ada@contoso.com\nbo@contoso.com\n" {
+		t.Fatalf("refusals changed the owners: %q", got)
+	}
+	if out, _, err := runDirectory(t, "--database", dbPath, "owners", "remove", "AWS-Ops", "bo@contoso.com"); err != nil ||
+		out != "bo@contoso.com no longer owns AWS-Ops\n" {
+		t.Fatalf("remove: %q %v", out, err)
+	}
+	if got := owners("AWS-Ops"); got != "ada@contoso.com\n" {
+		t.Fatalf("owners after remove: %q", got)
+	}
+}

@@ -12,7 +12,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/gatehouse-id/gatehouse/internal/directory"
 	"github.com/gatehouse-id/gatehouse/internal/governance"
 	"github.com/gatehouse-id/gatehouse/internal/store/directorydb"
 	"github.com/gatehouse-id/gatehouse/internal/store/governancedb"
@@ -23,7 +22,7 @@ import (
 // grants at their End (or run `gatehouse pim tick`).
 type pimEnv struct {
 	svc *governance.Service
-	dir directory.Store
+	dirNames
 }
 
 func pimCmd() *cobra.Command {
@@ -44,7 +43,7 @@ and provisioning pushes it; a running server's scheduler removes it at the grant
 			}
 			defer db.Close()
 			dir := directorydb.New(db)
-			env := &pimEnv{dir: dir, svc: &governance.Service{Store: governancedb.New(db), Dir: dir}}
+			env := &pimEnv{dirNames: dirNames{dir}, svc: &governance.Service{Store: governancedb.New(db), Dir: dir}}
 			return run(cmd.Context(), env, cmd, args)
 		}
 	}
@@ -371,54 +370,4 @@ func when(t time.Time) string {
 		return "-"
 	}
 	return t.Format(time.RFC3339)
-}
-
-func (env *pimEnv) user(ctx context.Context, s string) (string, error) {
-	if _, err := env.dir.GetUser(ctx, s); err == nil {
-		return s, nil
-	}
-	if u, err := env.dir.UserByUPN(ctx, s); err == nil {
-		return u.ID, nil
-	}
-	return "", fmt.Errorf("no user %q", s)
-}
-
-func (env *pimEnv) group(ctx context.Context, s string) (string, error) {
-	if _, err := env.dir.GetGroup(ctx, s); err == nil {
-		return s, nil
-	}
-	gs, err := env.dir.ListGroups(ctx, directory.GroupQuery{Eq: map[string]string{"displayName": s}})
-	if err != nil {
-		return "", err
-	}
-	if len(gs) == 1 {
-		return gs[0].ID, nil
-	}
-	return "", fmt.Errorf("no group %q", s)
-}
-
-func (env *pimEnv) principal(ctx context.Context, s string) (string, error) {
-	if id, err := env.user(ctx, s); err == nil {
-		return id, nil
-	}
-	return env.group(ctx, s)
-}
-
-func (env *pimEnv) pair(ctx context.Context, args []string) (g, u string, err error) {
-	if g, err = env.group(ctx, args[0]); err != nil {
-		return "", "", err
-	}
-	u, err = env.user(ctx, args[1])
-	return g, u, err
-}
-
-// name shows a user's UPN or a group's display name, else the id.
-func (env *pimEnv) name(ctx context.Context, id string) string {
-	if u, err := env.dir.GetUser(ctx, id); err == nil {
-		return u.UserPrincipalName
-	}
-	if g, err := env.dir.GetGroup(ctx, id); err == nil {
-		return g.DisplayName
-	}
-	return id
 }

@@ -52,7 +52,7 @@ ends (with --auto-apply), through the directory, so provisioning pushes the remo
 			}
 			defer db.Close()
 			dir, rs := directorydb.New(db), reviewsdb.New(db)
-			e := &env{pim: &pimEnv{dir: dir}, svc: &reviews.Service{Store: rs, Dir: dir, SignIns: rs,
+			e := &env{pim: &pimEnv{dirNames: dirNames{dir}}, svc: &reviews.Service{Store: rs, Dir: dir, SignIns: rs,
 				Audit: audit.NewLog(auditdb.New(db), key)}}
 			return run(cmd.Context(), e, cmd, args)
 		}
