@@ -5,19 +5,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/gatehouse-id/gatehouse/internal/center"
-	"github.com/gatehouse-id/gatehouse/internal/center/scimserver"
+	"github.com/gatehouse-id/gatehouse/internal/center/scimserver/scimtest"
 	"github.com/gatehouse-id/gatehouse/internal/directory"
 	"github.com/gatehouse-id/gatehouse/internal/provisioning"
 	"github.com/gatehouse-id/gatehouse/internal/secret"
 	"github.com/gatehouse-id/gatehouse/internal/store"
-	"github.com/gatehouse-id/gatehouse/internal/store/centerdb"
 	"github.com/gatehouse-id/gatehouse/internal/store/directorydb"
 	"github.com/gatehouse-id/gatehouse/internal/store/provisioningdb"
 )
@@ -40,24 +37,7 @@ func newWorld(t *testing.T, wrap func(http.Handler) http.Handler, tune func(*pro
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	cdb, err := store.Open(ctx, filepath.Join(t.TempDir(), "center.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cdb.Close() })
-	cs := centerdb.New(cdb)
-	tok, bearer := center.NewSCIMToken(time.Now())
-	if err := cs.CreateSCIMToken(ctx, tok, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	(&scimserver.Handler{Store: cs}).Mount(mux)
-	var h http.Handler = mux
-	if wrap != nil {
-		h = wrap(mux)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
+	target := scimtest.Start(t, wrap)
 
 	ddb, err := store.Open(ctx, filepath.Join(t.TempDir(), "directory.db"))
 	if err != nil {
@@ -69,7 +49,7 @@ func newWorld(t *testing.T, wrap func(http.Handler) http.Handler, tune func(*pro
 		t.Fatal(err)
 	}
 	w := &world{t: t, ctx: ctx, dir: directorydb.New(ddb), pstore: provisioningdb.New(ddb),
-		scimURL: srv.URL + scimserver.Prefix, token: bearer, handler: mux}
+		scimURL: target.URL, token: target.Token, handler: target.Handler}
 	w.engine = &provisioning.Engine{Dir: w.dir, Store: w.pstore, Box: box, Poll: 50 * time.Millisecond, Timeout: 5 * time.Second}
 	w.app = &directory.App{ID: directorydb.NewID(), DisplayName: "AWS IAM Identity Center", Template: provisioning.TemplateAWS, Created: time.Now()}
 	if err := w.dir.CreateApp(ctx, w.app); err != nil {
@@ -79,7 +59,7 @@ func newWorld(t *testing.T, wrap func(http.Handler) http.Handler, tune func(*pro
 	if tune != nil {
 		tune(&set)
 	}
-	if _, err := w.engine.Configure(ctx, w.app.ID, set, bearer); err != nil {
+	if _, err := w.engine.Configure(ctx, w.app.ID, set, w.token); err != nil {
 		t.Fatal(err)
 	}
 	if err := w.engine.SetEnabled(ctx, w.app.ID, true); err != nil {

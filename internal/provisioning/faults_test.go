@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatehouse-id/gatehouse/internal/center"
 	"github.com/gatehouse-id/gatehouse/internal/center/scimserver"
+	"github.com/gatehouse-id/gatehouse/internal/center/scimserver/scimtest"
 	"github.com/gatehouse-id/gatehouse/internal/directory"
 	"github.com/gatehouse-id/gatehouse/internal/provisioning"
 	"github.com/gatehouse-id/gatehouse/internal/provisioning/scimclient"
@@ -86,22 +86,11 @@ func newFaultWorld(t *testing.T, o worldOpts) *faultWorld {
 	if o.targetURL != "" {
 		fw.scimURL, fw.engineURL, fw.token = o.targetURL, o.targetURL, o.targetToken
 	} else {
-		cdb, err := store.Open(ctx, filepath.Join(t.TempDir(), "center.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { cdb.Close() })
-		fw.cstore = centerdb.New(cdb)
-		tok, bearer := center.NewSCIMToken(time.Now())
-		if err := fw.cstore.CreateSCIMToken(ctx, tok, time.Now()); err != nil {
-			t.Fatal(err)
-		}
-		fw.token = bearer
-		mux := http.NewServeMux()
-		(&scimserver.Handler{Store: fw.cstore}).Mount(mux)
-		inspect := httptest.NewServer(mux)
-		t.Cleanup(inspect.Close)
-		fw.scimURL, fw.handler = inspect.URL+scimserver.Prefix, mux
+		// The engine talks to startCenter's listener (with the faults);
+		// the test inspects the center through this one.
+		inspect := scimtest.Start(t, nil)
+		fw.cstore, fw.token = inspect.Store, inspect.Token
+		fw.scimURL, fw.handler = inspect.URL, inspect.Handler
 		fw.startCenter(o.wrap)
 	}
 	ddb, err := store.Open(ctx, filepath.Join(t.TempDir(), "directory.db"))

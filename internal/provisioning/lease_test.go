@@ -3,19 +3,16 @@ package provisioning_test
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/internal/center"
-	"github.com/gatehouse-id/gatehouse/internal/center/scimserver"
+	"github.com/gatehouse-id/gatehouse/internal/center/scimserver/scimtest"
 	"github.com/gatehouse-id/gatehouse/internal/directory"
 	"github.com/gatehouse-id/gatehouse/internal/provisioning"
 	"github.com/gatehouse-id/gatehouse/internal/secret"
 	"github.com/gatehouse-id/gatehouse/internal/store"
-	"github.com/gatehouse-id/gatehouse/internal/store/centerdb"
 	"github.com/gatehouse-id/gatehouse/internal/store/directorydb"
 	"github.com/gatehouse-id/gatehouse/internal/store/provisioningdb"
 	"github.com/gatehouse-id/gatehouse/internal/testenv"
@@ -27,20 +24,8 @@ import (
 func TestNodeTakeover(t *testing.T) {
 	ctx := context.Background()
 	dsn := testenv.PostgresDSN(t)
-	cdb, err := store.Open(ctx, filepath.Join(t.TempDir(), "center.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cdb.Close()
-	cs := centerdb.New(cdb)
-	tok, bearer := center.NewSCIMToken(time.Now())
-	if err := cs.CreateSCIMToken(ctx, tok, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	(&scimserver.Handler{Store: cs}).Mount(mux)
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
+	target := scimtest.Start(t, nil)
+	cs := target.Store
 
 	box, err := secret.LoadOrCreateKey(filepath.Join(t.TempDir(), "key"))
 	if err != nil {
@@ -72,7 +57,7 @@ func TestNodeTakeover(t *testing.T) {
 	if err := dir.Assign(ctx, &directory.Assignment{ID: directorydb.NewID(), AppID: app.ID, PrincipalID: g.ID, Created: now}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.Configure(ctx, app.ID, provisioning.DefaultSettings(srv.URL+scimserver.Prefix), bearer); err != nil {
+	if _, err := a.Configure(ctx, app.ID, provisioning.DefaultSettings(target.URL), target.Token); err != nil {
 		t.Fatal(err)
 	}
 	if err := a.SetEnabled(ctx, app.ID, true); err != nil {

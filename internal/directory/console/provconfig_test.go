@@ -5,19 +5,15 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/gatehouse-id/gatehouse/internal/center"
-	"github.com/gatehouse-id/gatehouse/internal/center/scimserver"
+	"github.com/gatehouse-id/gatehouse/internal/center/scimserver/scimtest"
 	"github.com/gatehouse-id/gatehouse/internal/directory"
 	"github.com/gatehouse-id/gatehouse/internal/directory/console"
 	"github.com/gatehouse-id/gatehouse/internal/provisioning"
-	"github.com/gatehouse-id/gatehouse/internal/store"
-	"github.com/gatehouse-id/gatehouse/internal/store/centerdb"
 )
 
 // These tests configure provisioning through the console: admin
@@ -65,22 +61,8 @@ func (e *env) configured(app *directory.App, tenantURL string) *provisioning.Job
 // returns its base URL and a bearer token it accepts.
 func centerSCIM(t *testing.T) (base, token string) {
 	t.Helper()
-	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "center.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	cs := centerdb.New(db)
-	tok, bearer := center.NewSCIMToken(time.Now())
-	if err := cs.CreateSCIMToken(ctx, tok, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	(&scimserver.Handler{Store: cs}).Mount(mux)
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	return srv.URL + scimserver.Prefix, bearer
+	s := scimtest.Start(t, nil)
+	return s.URL, s.Token
 }
 
 // settingsForm is a complete, valid settings form.

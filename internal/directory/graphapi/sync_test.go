@@ -1,20 +1,15 @@
 package graphapi
 
 import (
-	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/gatehouse-id/gatehouse/internal/center"
-	"github.com/gatehouse-id/gatehouse/internal/center/scimserver"
+	"github.com/gatehouse-id/gatehouse/internal/center/scimserver/scimtest"
 	"github.com/gatehouse-id/gatehouse/internal/directory"
 	"github.com/gatehouse-id/gatehouse/internal/provisioning"
 	"github.com/gatehouse-id/gatehouse/internal/secret"
 	"github.com/gatehouse-id/gatehouse/internal/store"
-	"github.com/gatehouse-id/gatehouse/internal/store/centerdb"
 	"github.com/gatehouse-id/gatehouse/internal/store/provisioningdb"
 )
 
@@ -24,21 +19,8 @@ import (
 // input gets Graph's error and changes nothing.
 func TestSynchronizationSetup(t *testing.T) {
 	ctx := t.Context()
-	cdb, err := store.Open(ctx, filepath.Join(t.TempDir(), "center.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cdb.Close()
-	cs := centerdb.New(cdb)
-	tok, bearer := center.NewSCIMToken(time.Now())
-	if err := cs.CreateSCIMToken(ctx, tok, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	(&scimserver.Handler{Store: cs}).Mount(mux)
-	target := httptest.NewServer(mux)
-	defer target.Close()
-	tenantURL := target.URL + scimserver.Prefix
+	target := scimtest.Start(t, nil)
+	tenantURL, bearer := target.URL, target.Token
 
 	box, err := secret.LoadOrCreateKey(filepath.Join(t.TempDir(), "key"))
 	if err != nil {
