@@ -14,6 +14,11 @@ type dirNames struct {
 	dir directory.Store
 }
 
+// noSuchError is a name that matches no object of its kind.
+type noSuchError struct{ kind, name string }
+
+func (e noSuchError) Error() string { return fmt.Sprintf("no %s %q", e.kind, e.name) }
+
 func (n dirNames) user(ctx context.Context, s string) (string, error) {
 	if _, err := n.dir.GetUser(ctx, s); err == nil {
 		return s, nil
@@ -21,7 +26,7 @@ func (n dirNames) user(ctx context.Context, s string) (string, error) {
 	if u, err := n.dir.UserByUPN(ctx, s); err == nil {
 		return u.ID, nil
 	}
-	return "", fmt.Errorf("no user %q", s)
+	return "", noSuchError{"user", s}
 }
 
 func (n dirNames) group(ctx context.Context, s string) (string, error) {
@@ -35,7 +40,7 @@ func (n dirNames) group(ctx context.Context, s string) (string, error) {
 	if len(gs) == 1 {
 		return gs[0].ID, nil
 	}
-	return "", fmt.Errorf("no group %q", s)
+	return "", noSuchError{"group", s}
 }
 
 func (n dirNames) principal(ctx context.Context, s string) (string, error) {

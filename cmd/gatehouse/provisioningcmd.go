@@ -23,7 +23,7 @@ import (
 // on the database, without running it (a running server picks changes up).
 type provisioningEnv struct {
 	engine *provisioning.Engine
-	dir    directory.Store
+	dirNames
 }
 
 func provisioningCmd() *cobra.Command {
@@ -50,7 +50,7 @@ the database directly; a running server picks their changes up within seconds.`,
 			if err != nil {
 				return err
 			}
-			env := &provisioningEnv{dir: directorydb.New(db)}
+			env := &provisioningEnv{dirNames: dirNames{directorydb.New(db)}}
 			env.engine = &provisioning.Engine{Dir: env.dir, Store: provisioningdb.New(db), Box: box}
 			return run(cmd.Context(), env, cmd, args)
 		}
@@ -220,23 +220,11 @@ func (env *provisioningEnv) app(ctx context.Context, idOrName string) (*director
 
 // objectID resolves a user (id or UPN) or group (id or display name).
 func (env *provisioningEnv) objectID(ctx context.Context, s string) (string, error) {
-	if _, err := env.dir.GetUser(ctx, s); err == nil {
-		return s, nil
+	id, err := env.principal(ctx, s)
+	if errors.As(err, new(noSuchError)) {
+		return "", fmt.Errorf("no user or group %q", s)
 	}
-	if _, err := env.dir.GetGroup(ctx, s); err == nil {
-		return s, nil
-	}
-	if u, err := env.dir.UserByUPN(ctx, s); err == nil {
-		return u.ID, nil
-	}
-	gs, err := env.dir.ListGroups(ctx, directory.GroupQuery{Eq: map[string]string{"displayName": s}})
-	if err != nil {
-		return "", err
-	}
-	if len(gs) == 1 {
-		return gs[0].ID, nil
-	}
-	return "", fmt.Errorf("no user or group %q", s)
+	return id, err
 }
 
 func printStatus(w io.Writer, a *directory.App, st *provisioning.JobStatus) {
