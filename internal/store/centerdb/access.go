@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/internal/center"
@@ -182,7 +181,7 @@ func (s *Store) DeletePermissionSet(ctx context.Context, arn string) error {
 			return center.Conflictf("Permission set %s is assigned %d times: remove its account assignments first", arn, n)
 		}
 		err := deleteRow(tx, `DELETE FROM center_permission_sets WHERE arn = $1`, arn)
-		if err != nil && isForeignKeyViolation(err) {
+		if store.IsForeignKeyViolation(err) {
 			// An assignment was created after the count (another node).
 			return center.Conflictf("Permission set %s is assigned: remove its account assignments first", arn)
 		}
@@ -192,14 +191,6 @@ func (s *Store) DeletePermissionSet(ctx context.Context, arn string) error {
 		return fmt.Errorf("delete permission set %s: %w", arn, err)
 	}
 	return nil
-}
-
-// isForeignKeyViolation reports a foreign key failure in either engine by
-// its message (SQLite "FOREIGN KEY constraint failed", PostgreSQL SQLSTATE
-// 23503 "violates foreign key constraint").
-func isForeignKeyViolation(err error) bool {
-	msg := strings.ToLower(err.Error())
-	return strings.Contains(msg, "foreign key") || strings.Contains(msg, "23503")
 }
 
 // --- accounts ---

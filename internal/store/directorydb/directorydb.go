@@ -808,7 +808,7 @@ func (s *Store) Assign(ctx context.Context, a *directory.Assignment) error {
 			if store.IsUniqueViolation(err) {
 				return directory.ErrConflict
 			}
-			if strings.Contains(strings.ToLower(err.Error()), "foreign key") {
+			if store.IsForeignKeyViolation(err) {
 				return directory.ErrNotFound
 			}
 			return err

@@ -2,7 +2,6 @@ package directorydb
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/internal/directory"
@@ -25,7 +24,7 @@ func (s *Store) AddOwner(ctx context.Context, groupID, userID string, at time.Ti
 		switch {
 		case store.IsUniqueViolation(err):
 			return directory.ErrConflict
-		case err != nil && strings.Contains(strings.ToLower(err.Error()), "foreign key"):
+		case store.IsForeignKeyViolation(err):
 			// The user was purged by another node after the check.
 			return directory.Invalidf("owner %s is not a user: a group's owners are users", userID)
 		}
