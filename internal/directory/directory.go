@@ -287,6 +287,9 @@ type SessionStore interface {
 	CreateSession(ctx context.Context, s *Session) error
 	// GetSession returns a session by ID, revoked or expired ones included.
 	GetSession(ctx context.Context, id string) (*Session, error)
+	// SessionUser is GetSession and the session's user as Store.GetUser
+	// returns it (soft-deleted included), or a nil user when there is none.
+	SessionUser(ctx context.Context, id string) (*Session, *User, error)
 	// TouchSession moves LastSeen forward.
 	TouchSession(ctx context.Context, id string, at time.Time) error
 	RevokeSession(ctx context.Context, id string, at time.Time) error

@@ -6,6 +6,7 @@ import (
 	"html"
 	"net/http/httptest"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -200,6 +201,9 @@ func TestWritePOSTResponse(t *testing.T) {
 	if rec.Header().Get("Cache-Control") != "no-store" || rec.Header().Get("X-Frame-Options") != "DENY" {
 		t.Errorf("headers %v", rec.Header())
 	}
+	if cl := rec.Header().Get("Content-Length"); cl != strconv.Itoa(len(body)) {
+		t.Errorf("Content-Length %q, body %d bytes", cl, len(body))
+	}
 	for _, want := range []string{
 		`<form method="post" action="https://sp.example.test/acs?a=1&amp;b=2" id="samlform">`,
 		`<input type="hidden" name="RelayState" value="x&#34;&amp;y">`,
@@ -216,6 +220,9 @@ func TestWritePOSTResponse(t *testing.T) {
 	samlproto.WritePOSTResponse(rec, "https://sp.example.test/acs", []byte("<r/>"), "")
 	if strings.Contains(rec.Body.String(), "RelayState") {
 		t.Error("empty RelayState sent")
+	}
+	if cl := rec.Header().Get("Content-Length"); cl != strconv.Itoa(rec.Body.Len()) || !strings.HasSuffix(rec.Body.String(), "</html>\n") {
+		t.Errorf("without RelayState: Content-Length %q, body %d bytes:\n%s", cl, rec.Body.Len(), rec.Body.String())
 	}
 	// A script URL never becomes the form's action.
 	rec = httptest.NewRecorder()

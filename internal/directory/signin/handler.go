@@ -54,11 +54,11 @@ const (
 // TOTP enrollment and verification, and logout. Its fields are its
 // dependencies.
 type Handler struct {
-	// Store resolves usernames (userPrincipalName) and re-reads each
-	// session's user.
+	// Store resolves usernames (userPrincipalName).
 	Store directory.Store
 	// Credentials and Sessions default to Store when it implements
-	// them (directorydb.Store does).
+	// them (directorydb.Store does). Sessions also re-reads each
+	// session's user (SessionUser), so it must hold the same users.
 	Credentials directory.CredentialStore
 	Sessions    directory.SessionStore
 	// Box seals TOTP secrets at rest.

@@ -79,7 +79,7 @@ func (h *Handler) CurrentSession(r *http.Request) (*Session, *directory.User, er
 		return nil, nil, ErrNoSession
 	}
 	ctx := r.Context()
-	s, err := h.sessions().GetSession(ctx, sessionID(c.Value))
+	s, u, err := h.sessions().SessionUser(ctx, sessionID(c.Value))
 	if errors.Is(err, directory.ErrNotFound) {
 		return nil, nil, ErrNoSession
 	}
@@ -94,10 +94,6 @@ func (h *Handler) CurrentSession(r *http.Request) (*Session, *directory.User, er
 		return nil, nil, fmt.Errorf("%w: absolute lifetime over", ErrNoSession)
 	case !now.Before(s.LastSeen.Add(h.idle())):
 		return nil, nil, fmt.Errorf("%w: idle too long", ErrNoSession)
-	}
-	u, err := h.Store.GetUser(ctx, s.UserID)
-	if err != nil && !errors.Is(err, directory.ErrNotFound) {
-		return nil, nil, fmt.Errorf("read session user: %w", err)
 	}
 	if u == nil || u.Deleted != nil || !u.AccountEnabled {
 		n, rerr := h.sessions().RevokeUserSessions(ctx, s.UserID, now)

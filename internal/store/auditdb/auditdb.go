@@ -22,6 +22,9 @@ type Store struct {
 	mu       sync.Mutex
 	queue    []*pendingRecord
 	draining bool
+	// full wakes a drain pausing between batches once gatherMax records
+	// wait.
+	full chan struct{}
 }
 
 // pendingRecord is an Append waiting to be written.
@@ -35,7 +38,7 @@ type pendingRecord struct {
 var _ audit.Store = (*Store)(nil)
 
 // New returns the audit store on db.
-func New(db *store.DB) *Store { return &Store{db: db} }
+func New(db *store.DB) *Store { return &Store{db: db, full: make(chan struct{}, 1)} }
 
 // lockName is the named lock every write to the chain takes.
 const lockName = "audit"
@@ -52,7 +55,7 @@ const cols = `seq, at, actor, kind, subject, action, outcome, reason, details, p
 // (docs/benchmarks.md). Concurrent Appends queue; one goroutine writes the
 // queue as one batch (the head read once, the records sealed in order,
 // inserted by one statement), then the records queued meanwhile, after a
-// pause of gatherDelay that lets more of them share the next commit.
+// pause of up to gatherDelay that lets more of them share the next commit.
 func (s *Store) Append(ctx context.Context, r *audit.Record, seal audit.SealFunc) error {
 	d, err := audit.DetailsJSON(r.Details)
 	if err != nil {
@@ -64,6 +67,11 @@ func (s *Store) Append(ctx context.Context, r *audit.Record, seal audit.SealFunc
 	if !s.draining {
 		s.draining = true
 		go s.drain()
+	} else if len(s.queue) == gatherMax {
+		select {
+		case s.full <- struct{}{}:
+		default:
+		}
 	}
 	s.mu.Unlock()
 	// As store.DB.Update: once queued, the outcome is awaited even if ctx
@@ -92,18 +100,36 @@ func (s *Store) drain() {
 		for _, p := range batch {
 			p.done <- err
 		}
-		// Under load, let the next batch gather for a moment: a commit
-		// per one or two records (each an fsync and the same five index
-		// pages written again) cost audited SAML sign-ins a tenth of their
-		// rate; the callers overlap the wait with their own work (a SAML
-		// response is signed meanwhile). A lone record is not delayed:
-		// after the pause the queue is empty and the drain ends.
-		time.Sleep(gatherDelay)
+		s.gather()
 	}
 }
 
-// gatherDelay is the pause between two batches of one drain.
-const gatherDelay = time.Millisecond
+// gather is the pause between two batches of one drain: under load it lets
+// the next batch grow, and a lone record is not delayed (after the pause
+// the queue is empty and the drain ends).
+//
+// Each commit is an fsync, the same index pages written again, and the
+// readers' page caches emptied (a reader of a WAL database drops its cache
+// when the log has grown). A commit per one or two records cost audited
+// SAML sign-ins a tenth of their rate. Their callers overlap the wait with
+// their own work (a SAML response is signed meanwhile), and with 1 ms
+// instead of 4 ms they lost 3-5 % more (docs/benchmarks.md). Callers that
+// wait for the record before answering, as a SCIM write does, wait at most
+// until gatherMax records are queued, so under heavy load batches go out
+// as soon as they are large anyway.
+func (s *Store) gather() {
+	t := time.NewTimer(gatherDelay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-s.full:
+	}
+}
+
+const (
+	gatherDelay = 4 * time.Millisecond
+	gatherMax   = 64
+)
 
 // maxRowsPerInsert keeps one INSERT's parameters (11 per record) well
 // inside SQLite's and PostgreSQL's limits.

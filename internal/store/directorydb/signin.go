@@ -155,12 +155,13 @@ func (s *Store) UseTOTPStep(ctx context.Context, userID string, step int64, at t
 
 const sessionCols = `id, user_id, created_at, last_seen_at, expires_at, mfa, csrf, revoked_at`
 
-func scanSession(row interface{ Scan(...any) error }) (*directory.Session, error) {
+// scanSession reads sessionCols, then the columns after them into extra.
+func scanSession(row interface{ Scan(...any) error }, extra ...any) (*directory.Session, error) {
 	var se directory.Session
 	var created, seen, expires int64
 	var mfa int
 	var revoked sql.NullInt64
-	if err := row.Scan(&se.ID, &se.UserID, &created, &seen, &expires, &mfa, &se.CSRF, &revoked); err != nil {
+	if err := row.Scan(append([]any{&se.ID, &se.UserID, &created, &seen, &expires, &mfa, &se.CSRF, &revoked}, extra...)...); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, directory.ErrNotFound
 		}
@@ -193,6 +194,24 @@ func (s *Store) CreateSession(ctx context.Context, se *directory.Session) error 
 func (s *Store) GetSession(ctx context.Context, id string) (*directory.Session, error) {
 	return scanSession(s.db.Read.QueryRowContext(ctx,
 		`SELECT `+sessionCols+` FROM directory_sessions WHERE id = $1`, id))
+}
+
+// SessionUser implements directory.SessionStore: one statement, since
+// every signed-in request asks.
+func (s *Store) SessionUser(ctx context.Context, id string) (*directory.Session, *directory.User, error) {
+	var doc sql.NullString
+	var deleted sql.NullInt64
+	se, err := scanSession(s.db.Read.QueryRowContext(ctx, `SELECT s.id, s.user_id, s.created_at, s.last_seen_at,
+		s.expires_at, s.mfa, s.csrf, s.revoked_at, u.doc, u.deleted_at
+		FROM directory_sessions s LEFT JOIN directory_users u ON u.id = s.user_id WHERE s.id = $1`, id), &doc, &deleted)
+	if err != nil || !doc.Valid {
+		return se, nil, err
+	}
+	u, err := decodeUser(doc.String, deleted)
+	if err != nil {
+		return nil, nil, err
+	}
+	return se, u, nil
 }
 
 // TouchSession implements directory.SessionStore.

@@ -94,6 +94,8 @@ func RunDirectory(t *testing.T, open OpenDirectory) {
 		{"OutboxPaging", testOutboxPaging},
 		{"Notify", testDirNotify},
 
+		{"SessionUser", testDirSessionUser},
+
 		{"APITokens", testDirAPITokens},
 		{"APITokenRevoke", testDirAPITokenRevoke},
 
