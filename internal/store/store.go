@@ -119,11 +119,17 @@ func openSQLite(path string) (*DB, error) {
 	// new file to WAL, which needs an exclusive lock, waits for another
 	// process opening it at the same time.
 	q := url.Values{}
-	// cache_size (32 MiB) and mmap_size (256 MiB) keep the indexes of a
-	// large directory in memory instead of reading pages with a system
-	// call each time. The writer runs each request of a batch under a
-	// savepoint, whose sub-journal (the pages' prior contents) temp_store
-	// keeps in memory rather than in a temporary file written page by page.
+	// cache_size (32 MiB) and, for the writer, mmap_size (256 MiB) keep
+	// the indexes of a large directory in memory instead of reading pages
+	// with a system call each time. Readers map nothing: a reader of a WAL
+	// database drops its page cache and its mapping of the file whenever
+	// the log has grown since its last read, so under writes a mapping
+	// only adds a munmap, a new mmap and page faults per commit. Measured
+	// (docs/benchmarks.md): audited SAML responses 5 % less CPU each, and
+	// the initial sync no slower. The writer runs each request of a batch
+	// under a savepoint, whose sub-journal (the pages' prior contents)
+	// temp_store keeps in memory rather than in a temporary file written
+	// page by page.
 	// wal_autocheckpoint at 20,000 pages (80 MiB of WAL) instead of 1,000:
 	// a checkpoint copies each page once however often it changed since the
 	// last one, so the randomly placed index pages a bulk load rewrites in
@@ -134,13 +140,13 @@ func openSQLite(path string) (*DB, error) {
 	// writer's path, and journal_size_limit then truncates the log file to
 	// 64 MiB when it restarts.
 	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)",
-		"cache_size(-32768)", "mmap_size(268435456)", "temp_store(MEMORY)", "wal_autocheckpoint(20000)",
+		"cache_size(-32768)", "temp_store(MEMORY)", "wal_autocheckpoint(20000)",
 		"journal_size_limit(67108864)"} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
 	dsn := "file:" + path + "?" + q.Encode()
-	write, err := sql.Open("sqlite", dsn)
+	write, err := sql.Open("sqlite", dsn+"&"+url.Values{"_pragma": {"mmap_size(268435456)"}}.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}

@@ -485,27 +485,35 @@ func TestOpenSQLitePath(t *testing.T) {
 // Every SQLite connection, the writer's and the readers', is opened with
 // the settings Open documents: durable WAL commits, foreign keys, the
 // savepoints' sub-journal in memory, the writer's checkpoint backstop at
-// 20,000 pages and the log truncated to 64 MiB.
+// 20,000 pages and the log truncated to 64 MiB; only the writer maps the
+// file into memory.
 func TestSQLitePragmas(t *testing.T) {
 	db := open(t, filepath.Join(t.TempDir(), "p.db"))
 	want := map[string]string{"journal_mode": "wal", "synchronous": "2", "foreign_keys": "1",
 		"temp_store": "2", "wal_autocheckpoint": "20000", "cache_size": "-32768", "journal_size_limit": "67108864"}
 	for name, v := range want {
-		var got string
-		if err := db.Read.QueryRowContext(t.Context(), "PRAGMA "+name).Scan(&got); err != nil {
-			t.Fatalf("PRAGMA %s: %v", name, err)
-		}
-		if got != v {
-			t.Errorf("reader PRAGMA %s = %s, want %s", name, got, v)
-		}
-		if err := db.Update(t.Context(), func(tx *Tx) error {
-			return tx.QueryRow("PRAGMA " + name).Scan(&got)
-		}); err != nil {
-			t.Fatalf("writer PRAGMA %s: %v", name, err)
-		}
-		if got != v {
-			t.Errorf("writer PRAGMA %s = %s, want %s", name, got, v)
-		}
+		pragmaIs(t, db, name, v, v)
+	}
+	pragmaIs(t, db, "mmap_size", "0", "268435456")
+}
+
+// pragmaIs checks a pragma's value on a reader and on the writer.
+func pragmaIs(t *testing.T, db *DB, name, reader, writer string) {
+	t.Helper()
+	var got string
+	if err := db.Read.QueryRowContext(t.Context(), "PRAGMA "+name).Scan(&got); err != nil {
+		t.Fatalf("PRAGMA %s: %v", name, err)
+	}
+	if got != reader {
+		t.Errorf("reader PRAGMA %s = %s, want %s", name, got, reader)
+	}
+	if err := db.Update(t.Context(), func(tx *Tx) error {
+		return tx.QueryRow("PRAGMA " + name).Scan(&got)
+	}); err != nil {
+		t.Fatalf("writer PRAGMA %s: %v", name, err)
+	}
+	if got != writer {
+		t.Errorf("writer PRAGMA %s = %s, want %s", name, got, writer)
 	}
 }
 
