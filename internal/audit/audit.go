@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"time"
 )
@@ -52,6 +53,19 @@ type Record struct {
 	Details  map[string]any `json:"details,omitempty"`
 	PrevHash string         `json:"prev_hash"`
 	Hash     string         `json:"hash"`
+
+	// details is StoredDetails as normalize computed it. Log.Append owns
+	// the record from normalize until it is stored, so Details does not
+	// change meanwhile; a record built any other way has none.
+	details json.RawMessage
+}
+
+// StoredDetails is the stored and hashed form of r's details (detailsJSON).
+func (r *Record) StoredDetails() (json.RawMessage, error) {
+	if r.details != nil {
+		return r.details, nil
+	}
+	return detailsJSON(r.Details)
 }
 
 // Head names one record of the chain by its seq and hash: the head the next

@@ -51,6 +51,40 @@ func TestCanonicalPinned(t *testing.T) {
 	}
 }
 
+// normalize gives details of strings and booleans back unchanged without a
+// JSON round trip, as a copy, and still replaces invalid UTF-8; the JSON
+// it keeps for the store and the hash is what the read-back record gives.
+func TestNormalizeDetails(t *testing.T) {
+	in := map[string]any{"sp": "https://sp.example.test/metadata", "mfa": true}
+	r := Record{Kind: "k", Details: in}
+	if err := normalize(&r); err != nil {
+		t.Fatal(err)
+	}
+	in["sp"] = "changed by the caller"
+	if r.Details["sp"] != "https://sp.example.test/metadata" || r.Details["mfa"] != true || len(r.Details) != 2 {
+		t.Errorf("details %v", r.Details)
+	}
+	if d, _ := r.StoredDetails(); string(d) != `{"mfa":true,"sp":"https://sp.example.test/metadata"}` {
+		t.Errorf("stored details %s", d)
+	}
+	bad := Record{Kind: "k", Details: map[string]any{"name": "a\xffb", "n": 2}}
+	if err := normalize(&bad); err != nil {
+		t.Fatal(err)
+	}
+	if bad.Details["name"] != "a\uFFFDb" || bad.Details["n"] != json.Number("2") {
+		t.Errorf("details %#v", bad.Details)
+	}
+	for _, d := range []map[string]any{nil, {}} {
+		e := Record{Kind: "k", Details: d}
+		if err := normalize(&e); err != nil || e.Details != nil {
+			t.Errorf("normalize(%#v): details %#v, %v", d, e.Details, err)
+		}
+		if got, _ := e.StoredDetails(); string(got) != "{}" {
+			t.Errorf("stored details of %#v: %s", d, got)
+		}
+	}
+}
+
 // memStore is the smallest Store: a slice under no lock (tests are serial).
 type memStore struct {
 	recs   []Record

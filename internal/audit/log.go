@@ -72,6 +72,7 @@ func (l *Log) Append(ctx context.Context, r Record) (Record, error) {
 	if err := l.store.Append(ctx, &r, l.seal); err != nil {
 		return Record{}, fmt.Errorf("audit: append %s: %w", r.Kind, err)
 	}
+	r.details = nil // the caller's copy is its own to change
 	return r, nil
 }
 

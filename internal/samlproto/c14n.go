@@ -43,8 +43,9 @@ func writeCanonical(b *bytes.Buffer, el, skip *etree.Element, rendered map[strin
 	}
 	// The prefixes el visibly utilizes (exc-c14n §3): its own and its
 	// attributes'; xmlns declarations are not attributes in the data model.
-	used := []string{el.Space}
-	var attrs []etree.Attr
+	var usedBuf [4]string
+	var attrBuf [8]etree.Attr
+	used, attrs := append(usedBuf[:0], el.Space), attrBuf[:0]
 	for _, a := range el.Attr {
 		switch {
 		case a.Space == "xmlns":
@@ -60,7 +61,7 @@ func writeCanonical(b *bytes.Buffer, el, skip *etree.Element, rendered map[strin
 	}
 	slices.Sort(used)
 	b.WriteByte('<')
-	b.WriteString(el.FullTag())
+	writeName(b, el.Space, el.Tag)
 	var child map[string]string
 	for _, p := range used {
 		uri := lookupNS(el, p)
@@ -96,7 +97,7 @@ func writeCanonical(b *bytes.Buffer, el, skip *etree.Element, rendered map[strin
 	})
 	for _, a := range attrs {
 		b.WriteByte(' ')
-		b.WriteString(a.FullKey())
+		writeName(b, a.Space, a.Key)
 		b.WriteString(`="`)
 		escapeAttr(b, a.Value)
 		b.WriteByte('"')
@@ -120,9 +121,18 @@ func writeCanonical(b *bytes.Buffer, el, skip *etree.Element, rendered map[strin
 		}
 	}
 	b.WriteString("</")
-	b.WriteString(el.FullTag())
+	writeName(b, el.Space, el.Tag)
 	b.WriteByte('>')
 	return nil
+}
+
+// writeName writes the qualified name space:local, or local alone.
+func writeName(b *bytes.Buffer, space, local string) {
+	if space != "" {
+		b.WriteString(space)
+		b.WriteByte(':')
+	}
+	b.WriteString(local)
 }
 
 // lookupNS resolves prefix p from el's xmlns:p declarations and its
@@ -146,41 +156,34 @@ func attrNS(el *etree.Element, a etree.Attr) string {
 }
 
 // escapeText escapes character data as c14n §2.3 prescribes.
-func escapeText(b *bytes.Buffer, s string) {
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '&':
-			b.WriteString("&amp;")
-		case '<':
-			b.WriteString("&lt;")
-		case '>':
-			b.WriteString("&gt;")
-		case '\r':
-			b.WriteString("&#xD;")
-		default:
-			b.WriteByte(c)
-		}
-	}
-}
+func escapeText(b *bytes.Buffer, s string) { escape(b, s, textEscapes) }
 
 // escapeAttr escapes an attribute value as c14n §2.3 prescribes.
-func escapeAttr(b *bytes.Buffer, s string) {
+func escapeAttr(b *bytes.Buffer, s string) { escape(b, s, attrEscapes) }
+
+// textEscapes and attrEscapes map each byte c14n escapes in character
+// data and in attribute values to its replacement (c14n §2.3).
+var textEscapes, attrEscapes = escapeTable(map[byte]string{'&': "&amp;", '<': "&lt;", '>': "&gt;", '\r': "&#xD;"}),
+	escapeTable(map[byte]string{'&': "&amp;", '<': "&lt;", '"': "&quot;", '\t': "&#x9;", '\n': "&#xA;", '\r': "&#xD;"})
+
+func escapeTable(m map[byte]string) *[256]string {
+	var t [256]string
+	for c, r := range m {
+		t[c] = r
+	}
+	return &t
+}
+
+// escape writes s with the bytes t names replaced, copying the runs
+// between them whole: most values (base64, URLs, names) have none.
+func escape(b *bytes.Buffer, s string, t *[256]string) {
+	start := 0
 	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '&':
-			b.WriteString("&amp;")
-		case '<':
-			b.WriteString("&lt;")
-		case '"':
-			b.WriteString("&quot;")
-		case '\t':
-			b.WriteString("&#x9;")
-		case '\n':
-			b.WriteString("&#xA;")
-		case '\r':
-			b.WriteString("&#xD;")
-		default:
-			b.WriteByte(c)
+		if r := t[s[i]]; r != "" {
+			b.WriteString(s[start:i])
+			b.WriteString(r)
+			start = i + 1
 		}
 	}
+	b.WriteString(s[start:])
 }

@@ -57,7 +57,7 @@ const cols = `seq, at, actor, kind, subject, action, outcome, reason, details, p
 // inserted by one statement), then the records queued meanwhile, after a
 // pause of up to gatherDelay that lets more of them share the next commit.
 func (s *Store) Append(ctx context.Context, r *audit.Record, seal audit.SealFunc) error {
-	d, err := audit.DetailsJSON(r.Details)
+	d, err := r.StoredDetails()
 	if err != nil {
 		return err
 	}
@@ -177,7 +177,7 @@ func appendTx(tx *store.Tx, r *audit.Record, seal audit.SealFunc) error {
 	if err := seal(r, head); err != nil {
 		return err
 	}
-	d, err := audit.DetailsJSON(r.Details)
+	d, err := r.StoredDetails()
 	if err != nil {
 		return err
 	}
