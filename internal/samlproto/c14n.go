@@ -2,9 +2,11 @@ package samlproto
 
 import (
 	"bytes"
+	"crypto"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/beevik/etree"
 )
@@ -30,10 +32,27 @@ const (
 // visibly utilizes are rendered (exc-c14n §3).
 func canonicalize(el, skip *etree.Element) ([]byte, error) {
 	var b bytes.Buffer
-	b.Grow(4096)
+	b.Grow(16 << 10) // a signed response with a certificate: 8-12 KiB
 	err := writeCanonical(&b, el, skip, nil)
 	return b.Bytes(), err
 }
+
+// digestCanonical returns the hash under h of el's canonical form. The
+// form is only hashed, so it is written into a buffer from a pool: two of
+// the three canonical forms of each signed response are digests.
+func digestCanonical(h crypto.Hash, el *etree.Element) ([]byte, error) {
+	b := c14nBuffers.Get().(*bytes.Buffer)
+	defer c14nBuffers.Put(b)
+	b.Reset()
+	if err := writeCanonical(b, el, nil, nil); err != nil {
+		return nil, err
+	}
+	d := h.New()
+	d.Write(b.Bytes())
+	return d.Sum(nil), nil
+}
+
+var c14nBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // writeCanonical writes el under output ancestors that rendered the
 // namespaces in rendered (prefix -> URI).

@@ -83,12 +83,10 @@ func (s *Signer) SignAfterIssuer(el *etree.Element) error {
 		return fmt.Errorf("samlproto: %s has no ID to sign", el.FullTag())
 	}
 	// 1.
-	c, err := canonicalize(el, nil)
+	digest, err := digestCanonical(h, el)
 	if err != nil {
 		return err
 	}
-	d := h.New()
-	d.Write(c)
 	sig := etree.NewElement("ds:Signature")
 	sig.CreateAttr("xmlns:ds", NSDSig)
 	si := sig.CreateElement("ds:SignedInfo")
@@ -100,16 +98,14 @@ func (s *Signer) SignAfterIssuer(el *etree.Element) error {
 	tr.CreateElement("ds:Transform").CreateAttr("Algorithm", transformEnveloped)
 	tr.CreateElement("ds:Transform").CreateAttr("Algorithm", C14NExclusive)
 	ref.CreateElement("ds:DigestMethod").CreateAttr("Algorithm", digestURI)
-	ref.CreateElement("ds:DigestValue").SetText(base64.StdEncoding.EncodeToString(d.Sum(nil)))
+	ref.CreateElement("ds:DigestValue").SetText(base64.StdEncoding.EncodeToString(digest))
 	// 2. SignedInfo is canonicalized where it stands, under ds:Signature
 	// (whose xmlns:ds it renders), as a verifier will.
-	c, err = canonicalize(si, nil)
+	signed, err := digestCanonical(h, si)
 	if err != nil {
 		return err
 	}
-	d = h.New()
-	d.Write(c)
-	value, err := signPKCS1v15(s.Key, h, d.Sum(nil))
+	value, err := signPKCS1v15(s.Key, h, signed)
 	if err != nil {
 		return err
 	}
