@@ -172,6 +172,10 @@ type Store interface {
 	Members(ctx context.Context, groupID string) ([]Member, error)
 	// MemberOf lists the groups that directly contain the object.
 	MemberOf(ctx context.Context, memberID string) ([]string, error)
+	// Ancestors lists the groups that contain the object (a user or a
+	// group) directly or through nested groups at any depth, nearest
+	// first: breadth first, the groups of one object by id.
+	Ancestors(ctx context.Context, id string) ([]string, error)
 
 	// AddOwner makes a user an owner of a group (Graph's group owners).
 	// An unknown group is ErrNotFound; an owner that is not a live user

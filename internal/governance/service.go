@@ -133,25 +133,9 @@ func notFound(err error) error {
 // ancestors lists the groups that contain id, directly or through nested
 // groups at any depth, nearest first.
 func (s *Service) ancestors(ctx context.Context, id string) ([]string, error) {
-	seen := map[string]bool{id: true}
-	var out []string
-	frontier := []string{id}
-	for len(frontier) > 0 {
-		var next []string
-		for _, m := range frontier {
-			gs, err := s.Dir.MemberOf(ctx, m)
-			if err != nil {
-				return nil, fmt.Errorf("groups of %s: %w", m, err)
-			}
-			for _, g := range gs {
-				if !seen[g] {
-					seen[g] = true
-					out = append(out, g)
-					next = append(next, g)
-				}
-			}
-		}
-		frontier = next
+	out, err := s.Dir.Ancestors(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("groups of %s: %w", id, err)
 	}
 	return out, nil
 }

@@ -324,19 +324,16 @@ func (h *Handler) memberOf(w http.ResponseWriter, r *http.Request, resolve func(
 	if err != nil {
 		return err
 	}
-	ids, err := h.Store.MemberOf(r.Context(), id)
+	groupsOf := h.Store.MemberOf
+	if transitive {
+		groupsOf = h.Store.Ancestors
+	}
+	ids, err := groupsOf(r.Context(), id)
 	if err != nil {
 		return fmt.Errorf("groups of %s: %w", id, err)
 	}
-	seen := map[string]bool{id: true}
 	var objs []object
-	for len(ids) > 0 {
-		gid := ids[0]
-		ids = ids[1:]
-		if seen[gid] {
-			continue
-		}
-		seen[gid] = true
+	for _, gid := range ids {
 		g, err := h.Store.GetGroup(r.Context(), gid)
 		if errors.Is(err, directory.ErrNotFound) {
 			continue // deleted meanwhile
@@ -345,13 +342,6 @@ func (h *Handler) memberOf(w http.ResponseWriter, r *http.Request, resolve func(
 			return fmt.Errorf("read group %s: %w", gid, err)
 		}
 		objs = append(objs, groupObject(g, true))
-		if transitive {
-			parents, err := h.Store.MemberOf(r.Context(), gid)
-			if err != nil {
-				return fmt.Errorf("groups of %s: %w", gid, err)
-			}
-			ids = append(ids, parents...)
-		}
 	}
 	page, next := q.pageOf(objs)
 	h.writeCollection(w, r, "directoryObjects", q, page, next)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -133,39 +134,32 @@ func (p *IdP) idpEntityID(r *http.Request, cfg *Config) string {
 // Assigned reports whether the user may use the app: assigned directly or
 // through a group, nested groups included.
 func (p *IdP) Assigned(ctx context.Context, userID, appID string) (bool, error) {
-	seen := map[string]bool{userID: true}
-	frontier := []string{userID}
-	for len(frontier) > 0 {
-		var next []string
-		for _, id := range frontier {
-			as, err := p.Directory.AssignmentsOf(ctx, id)
-			if err != nil {
-				return false, err
-			}
-			for _, a := range as {
-				if a.AppID == appID {
-					return true, nil
-				}
-			}
-			parents, err := p.Directory.MemberOf(ctx, id)
-			if err != nil {
-				return false, err
-			}
-			for _, g := range parents {
-				if !seen[g] {
-					seen[g] = true
-					next = append(next, g)
-				}
-			}
+	ok, err := p.assignedDirectly(ctx, userID, appID)
+	if ok || err != nil {
+		return ok, err
+	}
+	groups, err := p.Directory.Ancestors(ctx, userID)
+	if err != nil {
+		return false, err
+	}
+	for _, g := range groups {
+		if ok, err := p.assignedDirectly(ctx, g, appID); ok || err != nil {
+			return ok, err
 		}
-		frontier = next
 	}
 	return false, nil
 }
 
-// signInResponse is steps 4 to 6 of SSO, shared by SP- and IdP-initiated
-// sign-in: the user must be signed in (with MFA when the app requires it),
-// enabled and assigned; then a signed Response is POSTed to the ACS.
+// assignedDirectly reports whether an assignment of appID names the
+// principal itself.
+func (p *IdP) assignedDirectly(ctx context.Context, principalID, appID string) (bool, error) {
+	as, err := p.Directory.AssignmentsOf(ctx, principalID)
+	if err != nil {
+		return false, err
+	}
+	return slices.ContainsFunc(as, func(a *directory.Assignment) bool { return a.AppID == appID }), nil
+}
+
 func (p *IdP) signInResponse(w http.ResponseWriter, r *http.Request, cfg *Config, req *authnRequest, relayState string) {
 	ctx := r.Context()
 	// 4. Sign-in.

@@ -542,15 +542,16 @@ func queryStrings(q querier, query string, args ...any) ([]string, error) {
 	return out, rows.Err()
 }
 
-// withAncestors returns the group and every group that contains it,
-// directly or through other groups.
-func withAncestors(q querier, groupID string) ([]string, error) {
-	seen := map[string]bool{groupID: true}
-	out, frontier := []string{groupID}, []string{groupID}
+// withAncestors returns id (a group or a user) and every group that
+// contains it, directly or through other groups, nearest first: breadth
+// first, the groups of one object by id.
+func withAncestors(q querier, id string) ([]string, error) {
+	seen := map[string]bool{id: true}
+	out, frontier := []string{id}, []string{id}
 	for len(frontier) > 0 {
 		var next []string
 		for _, g := range frontier {
-			parents, err := queryStrings(q, `SELECT group_id FROM directory_members WHERE member_id = $1`, g)
+			parents, err := queryStrings(q, `SELECT group_id FROM directory_members WHERE member_id = $1 ORDER BY group_id`, g)
 			if err != nil {
 				return nil, err
 			}
@@ -740,6 +741,14 @@ func (s *Store) Members(ctx context.Context, groupID string) ([]directory.Member
 
 func (s *Store) MemberOf(ctx context.Context, memberID string) ([]string, error) {
 	return queryStrings(s.db.Read, `SELECT group_id FROM directory_members WHERE member_id = $1 ORDER BY group_id`, memberID)
+}
+
+func (s *Store) Ancestors(ctx context.Context, id string) ([]string, error) {
+	a, err := withAncestors(s.db.Read, id)
+	if err != nil {
+		return nil, err
+	}
+	return a[1:], nil
 }
 
 // --- apps and assignments ---

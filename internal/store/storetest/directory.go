@@ -71,6 +71,7 @@ func RunDirectory(t *testing.T, open OpenDirectory) {
 		{"UpdateGroup", testDirUpdateGroup},
 		{"GroupErrors", testDirGroupErrors},
 		{"AddMember", testDirAddMember},
+		{"Ancestors", testDirAncestors},
 		{"AddMemberErrors", testDirAddMemberErrors},
 		{"RemoveMember", testDirRemoveMember},
 		{"DeleteGroup", testDirDeleteGroup},

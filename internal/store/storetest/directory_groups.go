@@ -322,3 +322,36 @@ func testDirUnassign(e *dirEnv) {
 	// The same principal can be assigned again.
 	e.assign(app.ID, u.ID)
 }
+
+// testDirAncestors: Ancestors lists every group above a user or a group,
+// nearest first (breadth first, the groups of one object by id), each once
+// however many paths lead to it, and nothing for an object in no group.
+func testDirAncestors(e *dirEnv) {
+	u := e.user("nested@example.com")
+	team := e.group("team", u.ID)
+	a, b := e.group("dept a", team.ID), e.group("dept b", team.ID)
+	org := e.group("org", a.ID, b.ID) // reached through both departments
+	top := e.group("top", org.ID)
+	other := e.group("other", u.ID)
+	depts := sorted([]string{a.ID, b.ID})
+	e.same("Ancestors(user)", e.ancestors(u.ID), append(append(sorted([]string{team.ID, other.ID}), depts...), org.ID, top.ID))
+	e.same("Ancestors(team)", e.ancestors(team.ID), append(depts, org.ID, top.ID))
+	e.same("Ancestors(org)", e.ancestors(org.ID), []string{top.ID})
+	if got := e.ancestors(top.ID); len(got) != 0 {
+		e.t.Errorf("Ancestors(top) = %v, want none", got)
+	}
+	if got := e.ancestors(newID()); len(got) != 0 {
+		e.t.Errorf("Ancestors(unknown) = %v, want none", got)
+	}
+	e.noErr("RemoveMember", e.s.RemoveMember(e.ctx, a.ID, team.ID, t0))
+	e.same("Ancestors(team) after leaving dept a", e.ancestors(team.ID), []string{b.ID, org.ID, top.ID})
+}
+
+func (e *dirEnv) ancestors(id string) []string {
+	e.t.Helper()
+	got, err := e.s.Ancestors(e.ctx, id)
+	if err != nil {
+		e.t.Fatalf("Ancestors(%s): %v", id, err)
+	}
+	return got
+}
