@@ -174,7 +174,7 @@ type Store interface {
 	MemberOf(ctx context.Context, memberID string) ([]string, error)
 	// Ancestors lists the groups that contain the object (a user or a
 	// group) directly or through nested groups at any depth, nearest
-	// first: breadth first, the groups of one object by id.
+	// first: by the number of nesting steps, then by id.
 	Ancestors(ctx context.Context, id string) ([]string, error)
 
 	// AddOwner makes a user an owner of a group (Graph's group owners).

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -543,26 +544,27 @@ func queryStrings(q querier, query string, args ...any) ([]string, error) {
 }
 
 // withAncestors returns id (a group or a user) and every group that
-// contains it, directly or through other groups, nearest first: breadth
-// first, the groups of one object by id.
+// contains it, directly or through other groups, nearest first: by the
+// number of nesting steps, then by id.
 func withAncestors(q querier, id string) ([]string, error) {
 	seen := map[string]bool{id: true}
 	out, frontier := []string{id}, []string{id}
 	for len(frontier) > 0 {
 		var next []string
 		for _, g := range frontier {
-			parents, err := queryStrings(q, `SELECT group_id FROM directory_members WHERE member_id = $1 ORDER BY group_id`, g)
+			parents, err := queryStrings(q, `SELECT group_id FROM directory_members WHERE member_id = $1`, g)
 			if err != nil {
 				return nil, err
 			}
 			for _, p := range parents {
 				if !seen[p] {
 					seen[p] = true
-					out = append(out, p)
 					next = append(next, p)
 				}
 			}
 		}
+		slices.Sort(next)
+		out = append(out, next...)
 		frontier = next
 	}
 	return out, nil

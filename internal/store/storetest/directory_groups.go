@@ -324,8 +324,8 @@ func testDirUnassign(e *dirEnv) {
 }
 
 // testDirAncestors: Ancestors lists every group above a user or a group,
-// nearest first (breadth first, the groups of one object by id), each once
-// however many paths lead to it, and nothing for an object in no group.
+// nearest first (by nesting steps, then by id), each once however many
+// paths lead to it, and nothing for an object in no group.
 func testDirAncestors(e *dirEnv) {
 	u := e.user("nested@example.com")
 	team := e.group("team", u.ID)
@@ -345,6 +345,23 @@ func testDirAncestors(e *dirEnv) {
 	}
 	e.noErr("RemoveMember", e.s.RemoveMember(e.ctx, a.ID, team.ID, t0))
 	e.same("Ancestors(team) after leaving dept a", e.ancestors(team.ID), []string{b.ID, org.ID, top.ID})
+
+	// Within a step the order is by id, not by the path: the first group
+	// of the first step has the second parent of the next.
+	v := e.user("order@example.com")
+	g1, g2 := e.group("g1", v.ID), e.group("g2", v.ID)
+	first, second := g1, g2
+	if second.ID < first.ID {
+		first, second = second, first
+	}
+	p1, p2 := e.group("p1"), e.group("p2")
+	low, high := p1, p2
+	if high.ID < low.ID {
+		low, high = high, low
+	}
+	e.add(high.ID, first.ID)
+	e.add(low.ID, second.ID)
+	e.same("Ancestors(v)", e.ancestors(v.ID), []string{first.ID, second.ID, low.ID, high.ID})
 }
 
 func (e *dirEnv) ancestors(id string) []string {
