@@ -90,7 +90,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	h.mountGroupAdmin(get, post)
 	get("/groups/{id}", h.group)
 	post("/groups/{id}/members/add", h.addMember)
-	post("/groups/{id}/members/remove", h.removeMember)
+	post("/groups/{id}/members/remove", h.removeGroupMember)
 	post("/groups/{id}/owners/add", h.addOwner)
 	post("/groups/{id}/owners/remove", h.removeOwner)
 	if h.Governance != nil {
@@ -234,6 +234,7 @@ var flashes = map[string]string{
 	"mfa":          "The user's MFA was reset: they enroll again at their next sign-in that needs it.",
 	"group-added":  "Added to the group.",
 	"group-remove": "Removed from the group.",
+	"not-member":   "That was not a member of the group: nothing changed.",
 	"started":      "Provisioning started.",
 	"stopped":      "Provisioning stopped.",
 	"restarted":    "Provisioning restarted: quarantine and escrows cleared, an initial cycle begins.",
@@ -635,12 +636,9 @@ func (h *Handler) addUserGroup(w http.ResponseWriter, r *http.Request, a *access
 
 func (h *Handler) removeUserGroup(w http.ResponseWriter, r *http.Request, a *access) {
 	id, gid := r.PathValue("id"), r.PostFormValue("group")
-	err := h.Store.RemoveMember(r.Context(), gid, id, h.now())
-	if err != nil && !errors.Is(err, directory.ErrNotFound) {
-		h.fail(w, r, "remove member", err)
-		return
+	if done := h.removeMember(w, r, gid, id); done != "" {
+		redirect(w, r, Prefix+"/users/"+id, done)
 	}
-	redirect(w, r, Prefix+"/users/"+id, "group-remove")
 }
 
 // formErrorStatus is the status of a form shown again with its errors:

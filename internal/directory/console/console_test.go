@@ -575,6 +575,10 @@ func TestAdminAddsAndRemovesGroupMember(t *testing.T) {
 		t.Fatalf("members after remove = %v, want none", got)
 	}
 	want(t, e.get(b, r.Location), http.StatusOK, "Removed from the group.", "No members.")
+	// A second click on Remove changes nothing and says so.
+	r = e.post(b, groupPath+"/members/remove", url.Values{"csrf": {csrf}, "member": {u.ID}})
+	wantRedirect(t, r, groupPath+"?done=not-member")
+	want(t, e.get(b, r.Location), http.StatusOK, "That was not a member of the group: nothing changed.", "No members.")
 }
 
 func TestPasswordResetEndsTheUsersSessions(t *testing.T) {
@@ -609,6 +613,30 @@ func TestAddingUnknownUserToGroupIsNotFound(t *testing.T) {
 	if got := e.members(g.ID); len(got) != 0 {
 		t.Fatalf("members = %v, want none", got)
 	}
+}
+
+// From a user's page: add to a group, remove, and remove again (nothing
+// to do, and the page says so).
+func TestUserPageGroupMembership(t *testing.T) {
+	e := newEnv(t)
+	e.consoleUser("admin@gatehouse.example", console.RoleAdmin)
+	u := e.user("member@gatehouse.example", false)
+	g := e.group("Developers")
+	b := e.signIn("admin@gatehouse.example")
+	csrf := e.consoleCSRF(b)
+	userPath := "/console/users/" + u.ID
+	wantRedirect(t, e.post(b, userPath+"/groups/add", url.Values{"csrf": {csrf}, "group": {g.ID}}), userPath+"?done=group-added")
+	if got := e.members(g.ID); !slices.Equal(got, []string{u.ID}) {
+		t.Fatalf("members = %v, want the user", got)
+	}
+	r := e.post(b, userPath+"/groups/remove", url.Values{"csrf": {csrf}, "group": {g.ID}})
+	wantRedirect(t, r, userPath+"?done=group-remove")
+	if got := e.members(g.ID); len(got) != 0 {
+		t.Fatalf("members after remove = %v, want none", got)
+	}
+	r = e.post(b, userPath+"/groups/remove", url.Values{"csrf": {csrf}, "group": {g.ID}})
+	wantRedirect(t, r, userPath+"?done=not-member")
+	want(t, e.get(b, r.Location), http.StatusOK, "That was not a member of the group: nothing changed.")
 }
 
 func TestGovernanceEligibilities(t *testing.T) {

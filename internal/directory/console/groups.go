@@ -169,12 +169,24 @@ func (h *Handler) addMember(w http.ResponseWriter, r *http.Request, a *access) {
 	redirect(w, r, Prefix+"/groups/"+gid, "group-added")
 }
 
-func (h *Handler) removeMember(w http.ResponseWriter, r *http.Request, a *access) {
+func (h *Handler) removeGroupMember(w http.ResponseWriter, r *http.Request, a *access) {
 	gid := r.PathValue("id")
-	err := h.Store.RemoveMember(r.Context(), gid, r.PostFormValue("member"), h.now())
-	if err != nil && !errors.Is(err, directory.ErrNotFound) {
-		h.fail(w, r, "remove member", err)
-		return
+	if done := h.removeMember(w, r, gid, r.PostFormValue("member")); done != "" {
+		redirect(w, r, Prefix+"/groups/"+gid, done)
 	}
-	redirect(w, r, Prefix+"/groups/"+gid, "group-remove")
+}
+
+// removeMember takes memberID out of group gid and returns the flash to
+// show: a second click on Remove (the member is gone already) changes
+// nothing and says so. On a failure it has answered and returns "".
+func (h *Handler) removeMember(w http.ResponseWriter, r *http.Request, gid, memberID string) string {
+	err := h.Store.RemoveMember(r.Context(), gid, memberID, h.now())
+	switch {
+	case errors.Is(err, directory.ErrNotFound):
+		return "not-member"
+	case err != nil:
+		h.fail(w, r, "remove member", err)
+		return ""
+	}
+	return "group-remove"
 }
