@@ -272,6 +272,10 @@ type CredentialStore interface {
 	// SetPassword stores a password hash for a live user (ErrNotFound
 	// otherwise) and clears the failure count and lock.
 	SetPassword(ctx context.Context, userID, hash string, at time.Time) error
+	// CreateUserWithPassword is Store.CreateUser with the user's password
+	// hash stored in the same transaction, so a user created with a
+	// password never exists without it.
+	CreateUserWithPassword(ctx context.Context, u *User, hash string) error
 	// GetCredentials is ErrNotFound when the user has none.
 	GetCredentials(ctx context.Context, userID string) (*Credentials, error)
 	// RecordFailure adds one to the failure count, atomically, and sets

@@ -414,7 +414,8 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, a *access) 
 		}
 	}
 	if !errs.Has() {
-		err := h.Store.CreateUser(ctx, u)
+		// The user and the password in one transaction.
+		err := signin.CreateUser(ctx, h.Credentials, u, pw)
 		switch {
 		case errors.Is(err, directory.ErrConflict):
 			errs.Add("upn", "Another user already has this user principal name.")
@@ -430,10 +431,6 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, a *access) 
 		p.Form = f
 		refuse(p, errs, "The user was not created: correct the fields marked below.")
 		h.render(w, "newuser", formErrorStatus, p)
-		return
-	}
-	if err := signin.SetPassword(ctx, h.Credentials, u.ID, pw); err != nil {
-		h.fail(w, r, "set password", err)
 		return
 	}
 	h.log().Info("console: user created", "admin", a.u.UserPrincipalName, "user", u.UserPrincipalName)

@@ -60,3 +60,19 @@ func SetPassword(ctx context.Context, store directory.CredentialStore, userID, p
 	}
 	return nil
 }
+
+// CreateUser creates u with its first password: the policy is checked and
+// the password hashed before anything is stored, and the user and the hash
+// are written in one transaction. The store's errors (ErrConflict for a
+// taken userPrincipalName, ErrInvalid with its attribute errors) come back
+// as they are.
+func CreateUser(ctx context.Context, store directory.CredentialStore, u *directory.User, password string) error {
+	if err := CheckPasswordPolicy(password); err != nil {
+		return err
+	}
+	encoded, err := defaultHasher().Hash(ctx, password)
+	if err != nil {
+		return err
+	}
+	return store.CreateUserWithPassword(ctx, u, encoded)
+}

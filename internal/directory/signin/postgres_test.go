@@ -19,6 +19,7 @@ func TestPostgres(t *testing.T) {
 		"TOTPEnrollAndLogin": TestTOTPEnrollAndLogin, "TOTPReplayRefused": TestTOTPReplayRefused,
 		"CSRFRefused": TestCSRFRefused, "LogoutRevokes": TestLogoutRevokes, "RevokeAllForUser": TestRevokeAllForUser,
 		"SessionExpiry": TestSessionExpiry, "SetPasswordPolicy": TestSetPasswordPolicy,
+		"CreateUserWithPassword": TestCreateUserWithPassword,
 	} {
 		t.Run(name, fn)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gatehouse-id/gatehouse/internal/directory"
 	"github.com/gatehouse-id/gatehouse/internal/directory/signin"
+	"github.com/gatehouse-id/gatehouse/internal/store/directorydb"
 )
 
 const badCreds = "The username or password is incorrect."
@@ -392,5 +393,43 @@ func TestSetPasswordPolicy(t *testing.T) {
 	c := e.creds(u.ID)
 	if !strings.HasPrefix(c.PasswordHash, "$argon2id$v=19$m=19456,t=2,p=1$") {
 		t.Fatalf("hash %q", c.PasswordHash)
+	}
+}
+
+// CreateUser stores the user and its first password together: the user
+// signs in with it at once; a refused password or a taken UPN stores
+// neither.
+func TestCreateUserWithPassword(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	now := e.clk.Now()
+	newUser := func(upn string) *directory.User {
+		return &directory.User{ID: directorydb.NewID(), UserPrincipalName: upn, DisplayName: upn, AccountEnabled: true,
+			BusinessPhones: []string{}, Created: now, Modified: now}
+	}
+	u := newUser("new@example.com")
+	if err := signin.CreateUser(ctx, e.st, u, goodPassword); err != nil {
+		t.Fatal(err)
+	}
+	if c := e.creds(u.ID); !strings.HasPrefix(c.PasswordHash, "$argon2id$") {
+		t.Fatalf("hash %q", c.PasswordHash)
+	}
+	expect(t, e.login(e.browser(), "new@example.com", goodPassword, "", "/app"), 200, "/app", "hello new@example.com")
+
+	short := newUser("short@example.com")
+	if err := signin.CreateUser(ctx, e.st, short, "short pass1"); !errors.Is(err, directory.ErrInvalid) {
+		t.Fatalf("11 characters: %v", err)
+	}
+	taken := newUser("NEW@example.com")
+	if err := signin.CreateUser(ctx, e.st, taken, goodPassword); !errors.Is(err, directory.ErrConflict) {
+		t.Fatalf("taken UPN: %v", err)
+	}
+	for _, id := range []string{short.ID, taken.ID} {
+		if _, err := e.st.GetUser(ctx, id); !errors.Is(err, directory.ErrNotFound) {
+			t.Errorf("user %s stored: %v", id, err)
+		}
+		if _, err := e.st.GetCredentials(ctx, id); !errors.Is(err, directory.ErrNotFound) {
+			t.Errorf("credentials of %s stored: %v", id, err)
+		}
 	}
 }

@@ -84,18 +84,21 @@ func (s *Store) CreateUser(ctx context.Context, u *directory.User) error {
 	if err != nil {
 		return err
 	}
-	return s.update(ctx, func(tx *store.Tx) error {
-		_, err := tx.Exec(`INSERT INTO directory_users (id, upn_key, employee_id, doc, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6)`, u.ID, key(u.UserPrincipalName), nullable(u.EmployeeID), string(doc),
-			ms(u.Created), ms(u.Modified))
-		if store.IsUniqueViolation(err) {
-			return directory.ErrConflict
-		}
-		if err != nil {
-			return err
-		}
-		return record(tx, directory.KindUser, u.Modified, u.ID)
-	})
+	return s.update(ctx, func(tx *store.Tx) error { return insertUser(tx, u, doc) })
+}
+
+// insertUser inserts u, whose JSON is doc, and records the change.
+func insertUser(tx *store.Tx, u *directory.User, doc []byte) error {
+	_, err := tx.Exec(`INSERT INTO directory_users (id, upn_key, employee_id, doc, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6)`, u.ID, key(u.UserPrincipalName), nullable(u.EmployeeID), string(doc),
+		ms(u.Created), ms(u.Modified))
+	if store.IsUniqueViolation(err) {
+		return directory.ErrConflict
+	}
+	if err != nil {
+		return err
+	}
+	return record(tx, directory.KindUser, u.Modified, u.ID)
 }
 
 func decodeUser(doc string, deleted sql.NullInt64) (*directory.User, error) {

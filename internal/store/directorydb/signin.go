@@ -3,6 +3,7 @@ package directorydb
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"time"
 
@@ -73,11 +74,31 @@ func (s *Store) SetPassword(ctx context.Context, userID, hash string, at time.Ti
 		if err := liveUser(tx, userID); err != nil {
 			return err
 		}
-		_, err := tx.Exec(`INSERT INTO directory_credentials (user_id, password_hash, updated_at) VALUES ($1, $2, $3)
-			ON CONFLICT (user_id) DO UPDATE SET password_hash = $2, failures = 0, locked_until = 0, updated_at = $3`,
-			userID, hash, ms(at))
-		return err
+		return setPassword(tx, userID, hash, at)
 	})
+}
+
+// CreateUserWithPassword implements directory.CredentialStore.
+func (s *Store) CreateUserWithPassword(ctx context.Context, u *directory.User, hash string) error {
+	doc, err := json.Marshal(u)
+	if err != nil {
+		return err
+	}
+	return s.update(ctx, func(tx *store.Tx) error {
+		if err := insertUser(tx, u, doc); err != nil {
+			return err
+		}
+		return setPassword(tx, u.ID, hash, u.Created)
+	})
+}
+
+// setPassword stores the hash as the user's password and clears the
+// failure count and lock.
+func setPassword(tx *store.Tx, userID, hash string, at time.Time) error {
+	_, err := tx.Exec(`INSERT INTO directory_credentials (user_id, password_hash, updated_at) VALUES ($1, $2, $3)
+		ON CONFLICT (user_id) DO UPDATE SET password_hash = $2, failures = 0, locked_until = 0, updated_at = $3`,
+		userID, hash, ms(at))
+	return err
 }
 
 // GetCredentials implements directory.CredentialStore.
