@@ -169,8 +169,15 @@ func (p *IdP) MyApps(r *http.Request, user *directory.User) ([]Tile, error) {
 	if err != nil {
 		return nil, err
 	}
+	assigned, err := p.assignedApps(ctx, user.ID)
+	if err != nil {
+		return nil, err
+	}
 	var out []Tile
 	for _, a := range apps {
+		if !assigned[a.ID] {
+			continue
+		}
 		cfg, err := p.Store.SAMLConfig(ctx, a.ID)
 		if err != nil {
 			if errors.Is(err, directory.ErrNotFound) {
@@ -178,16 +185,10 @@ func (p *IdP) MyApps(r *http.Request, user *directory.User) ([]Tile, error) {
 			}
 			return nil, err
 		}
-		ok, err := p.Assigned(ctx, user.ID, a.ID)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			// With a sign-on URL the SP starts the sign-in (Entra's
-			// "Sign on URL"); otherwise it is IdP-initiated.
-			out = append(out, Tile{AppID: a.ID, Name: a.DisplayName,
-				URL: cmp.Or(cfg.SignOnURL, "/saml/"+url.PathEscape(a.ID)+"/start")})
-		}
+		// With a sign-on URL the SP starts the sign-in (Entra's "Sign on
+		// URL"); otherwise it is IdP-initiated.
+		out = append(out, Tile{AppID: a.ID, Name: a.DisplayName,
+			URL: cmp.Or(cfg.SignOnURL, "/saml/"+url.PathEscape(a.ID)+"/start")})
 	}
 	return out, nil
 }

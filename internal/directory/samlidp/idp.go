@@ -150,6 +150,27 @@ func (p *IdP) Assigned(ctx context.Context, userID, appID string) (bool, error) 
 	return false, nil
 }
 
+// assignedApps returns the apps the user is assigned to, directly or
+// through a group, nested groups included: one pass for all apps (My
+// Apps), where Assigned stops at the first assignment of one.
+func (p *IdP) assignedApps(ctx context.Context, userID string) (map[string]bool, error) {
+	groups, err := p.Directory.Ancestors(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for _, id := range append([]string{userID}, groups...) {
+		as, err := p.Directory.AssignmentsOf(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range as {
+			out[a.AppID] = true
+		}
+	}
+	return out, nil
+}
+
 // assignedDirectly reports whether an assignment of appID names the
 // principal itself.
 func (p *IdP) assignedDirectly(ctx context.Context, principalID, appID string) (bool, error) {
