@@ -326,7 +326,10 @@ func (w *samlWorld) ssoClient(c *http.Client) (*ssoClient, error) {
 }
 
 // sso asks for one response and checks it is 200 with the signed POST form.
+// Like http.Client's Timeout in the other phases, a deadline keeps a stuck
+// server from hanging the benchmark.
 func (c *ssoClient) sso() error {
+	c.conn.SetDeadline(time.Now().Add(60 * time.Second))
 	if _, err := c.conn.Write(c.req); err != nil {
 		return err
 	}
