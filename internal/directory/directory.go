@@ -201,6 +201,9 @@ type Store interface {
 	Assignments(ctx context.Context, appID string) ([]*Assignment, error)
 	// AssignmentsOf lists the assignments naming the principal directly.
 	AssignmentsOf(ctx context.Context, principalID string) ([]*Assignment, error)
+	// AppsOf lists, by id, the apps assigned to the principal directly or
+	// through groups that contain it at any depth.
+	AppsOf(ctx context.Context, principalID string) ([]string, error)
 
 	// Changes returns outbox records after seq, oldest first.
 	Changes(ctx context.Context, after int64, limit int) ([]Change, error)

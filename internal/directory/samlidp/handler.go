@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/gatehouse-id/gatehouse/internal/directory"
@@ -169,13 +170,13 @@ func (p *IdP) MyApps(r *http.Request, user *directory.User) ([]Tile, error) {
 	if err != nil {
 		return nil, err
 	}
-	assigned, err := p.assignedApps(ctx, user.ID)
+	assigned, err := p.Directory.AppsOf(ctx, user.ID)
 	if err != nil {
 		return nil, err
 	}
 	var out []Tile
 	for _, a := range apps {
-		if !assigned[a.ID] {
+		if !slices.Contains(assigned, a.ID) {
 			continue
 		}
 		cfg, err := p.Store.SAMLConfig(ctx, a.ID)

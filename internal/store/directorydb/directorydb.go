@@ -884,6 +884,19 @@ func (s *Store) AssignmentsOf(ctx context.Context, principalID string) ([]*direc
 	return s.listAssignments(ctx, "principal_id = $1", principalID)
 }
 
+// AppsOf is one recursive statement: the principal and the groups above
+// it, then their assignments. UNION (not UNION ALL) keeps each group once,
+// so the walk ends on any graph.
+func (s *Store) AppsOf(ctx context.Context, principalID string) ([]string, error) {
+	return queryStrings(s.db.Read, `WITH RECURSIVE up (id) AS (
+			SELECT CAST($1 AS TEXT)
+			UNION
+			SELECT m.group_id FROM directory_members m JOIN up ON m.member_id = up.id
+		)
+		SELECT DISTINCT a.app_id FROM directory_assignments a JOIN up ON a.principal_id = up.id ORDER BY a.app_id`,
+		principalID)
+}
+
 // --- outbox ---
 
 func (s *Store) Changes(ctx context.Context, after int64, limit int) ([]directory.Change, error) {

@@ -72,6 +72,7 @@ func RunDirectory(t *testing.T, open OpenDirectory) {
 		{"GroupErrors", testDirGroupErrors},
 		{"AddMember", testDirAddMember},
 		{"Ancestors", testDirAncestors},
+		{"AppsOf", testDirAppsOf},
 		{"AddMemberErrors", testDirAddMemberErrors},
 		{"RemoveMember", testDirRemoveMember},
 		{"DeleteGroup", testDirDeleteGroup},

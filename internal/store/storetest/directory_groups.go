@@ -372,3 +372,37 @@ func (e *dirEnv) ancestors(id string) []string {
 	}
 	return got
 }
+
+// testDirAppsOf: AppsOf lists the apps assigned to a principal directly or
+// through the groups above it at any depth, each once, by id, and follows
+// membership and assignment changes at once.
+func testDirAppsOf(e *dirEnv) {
+	u := e.user("apps@example.com")
+	team := e.group("team", u.ID)
+	dept := e.group("dept", team.ID)
+	outsider := e.group("outsider")
+	direct, viaDept, notMine := e.app("direct"), e.app("via dept"), e.app("not mine")
+	e.assign(direct.ID, u.ID)
+	e.assign(viaDept.ID, dept.ID)
+	e.assign(viaDept.ID, team.ID) // a second path to the same app
+	e.assign(notMine.ID, outsider.ID)
+	e.same("AppsOf(user)", e.appsOf(u.ID), sorted([]string{direct.ID, viaDept.ID}))
+	e.same("AppsOf(team)", e.appsOf(team.ID), []string{viaDept.ID})
+	e.same("AppsOf(outsider)", e.appsOf(outsider.ID), []string{notMine.ID})
+	if got := e.appsOf(newID()); len(got) != 0 {
+		e.t.Errorf("AppsOf(unknown) = %v, want none", got)
+	}
+	e.add(outsider.ID, dept.ID)
+	e.same("AppsOf(user) with dept in outsider", e.appsOf(u.ID), sorted([]string{direct.ID, viaDept.ID, notMine.ID}))
+	e.noErr("RemoveMember", e.s.RemoveMember(e.ctx, team.ID, u.ID, t0))
+	e.same("AppsOf(user) after leaving team", e.appsOf(u.ID), []string{direct.ID})
+}
+
+func (e *dirEnv) appsOf(id string) []string {
+	e.t.Helper()
+	got, err := e.s.AppsOf(e.ctx, id)
+	if err != nil {
+		e.t.Fatalf("AppsOf(%s): %v", id, err)
+	}
+	return got
+}
