@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/internal/directory"
@@ -364,11 +365,14 @@ func testDirAncestors(e *dirEnv) {
 	e.same("Ancestors(v)", e.ancestors(v.ID), []string{first.ID, second.ID, low.ID, high.ID})
 }
 
-func (e *dirEnv) ancestors(id string) []string {
+func (e *dirEnv) ancestors(id string) []string { return e.idsOf("Ancestors", e.s.Ancestors, id) }
+
+// idsOf calls a store method that lists ids for id, failing on an error.
+func (e *dirEnv) idsOf(name string, list func(context.Context, string) ([]string, error), id string) []string {
 	e.t.Helper()
-	got, err := e.s.Ancestors(e.ctx, id)
+	got, err := list(e.ctx, id)
 	if err != nil {
-		e.t.Fatalf("Ancestors(%s): %v", id, err)
+		e.t.Fatalf("%s(%s): %v", name, id, err)
 	}
 	return got
 }
@@ -398,11 +402,4 @@ func testDirAppsOf(e *dirEnv) {
 	e.same("AppsOf(user) after leaving team", e.appsOf(u.ID), []string{direct.ID})
 }
 
-func (e *dirEnv) appsOf(id string) []string {
-	e.t.Helper()
-	got, err := e.s.AppsOf(e.ctx, id)
-	if err != nil {
-		e.t.Fatalf("AppsOf(%s): %v", id, err)
-	}
-	return got
-}
+func (e *dirEnv) appsOf(id string) []string { return e.idsOf("AppsOf", e.s.AppsOf, id) }
