@@ -14,9 +14,9 @@ import (
 	"github.com/gatehouse-id/gatehouse/internal/directory"
 	"github.com/gatehouse-id/gatehouse/internal/provisioning"
 	"github.com/gatehouse-id/gatehouse/internal/secret"
-	"github.com/gatehouse-id/gatehouse/internal/store"
 	"github.com/gatehouse-id/gatehouse/internal/store/directorydb"
 	"github.com/gatehouse-id/gatehouse/internal/store/provisioningdb"
+	"github.com/gatehouse-id/gatehouse/internal/store/storetest"
 )
 
 // world is a directory with a running engine provisioning into a real
@@ -39,11 +39,7 @@ func newWorld(t *testing.T, wrap func(http.Handler) http.Handler, tune func(*pro
 	t.Cleanup(cancel)
 	target := scimtest.Start(t, wrap)
 
-	ddb, err := store.Open(ctx, filepath.Join(t.TempDir(), "directory.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ddb.Close() })
+	ddb := storetest.SQLite(t)
 	box, err := secret.LoadOrCreateKey(filepath.Join(t.TempDir(), "key"))
 	if err != nil {
 		t.Fatal(err)

@@ -20,10 +20,10 @@ import (
 	"github.com/gatehouse-id/gatehouse/internal/provisioning"
 	"github.com/gatehouse-id/gatehouse/internal/provisioning/scimclient"
 	"github.com/gatehouse-id/gatehouse/internal/secret"
-	"github.com/gatehouse-id/gatehouse/internal/store"
 	"github.com/gatehouse-id/gatehouse/internal/store/centerdb"
 	"github.com/gatehouse-id/gatehouse/internal/store/directorydb"
 	"github.com/gatehouse-id/gatehouse/internal/store/provisioningdb"
+	"github.com/gatehouse-id/gatehouse/internal/store/storetest"
 )
 
 // This file runs the engine against a target that misbehaves: it
@@ -93,11 +93,7 @@ func newFaultWorld(t *testing.T, o worldOpts) *faultWorld {
 		fw.scimURL, fw.handler = inspect.URL, inspect.Handler
 		fw.startCenter(o.wrap)
 	}
-	ddb, err := store.Open(ctx, filepath.Join(t.TempDir(), "directory.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ddb.Close() })
+	ddb := storetest.SQLite(t)
 	box, err := secret.LoadOrCreateKey(filepath.Join(t.TempDir(), "key"))
 	if err != nil {
 		t.Fatal(err)

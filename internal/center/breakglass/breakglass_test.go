@@ -19,7 +19,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -34,9 +33,9 @@ import (
 	"github.com/gatehouse-id/gatehouse/internal/center/samlsp"
 	"github.com/gatehouse-id/gatehouse/internal/scim"
 	"github.com/gatehouse-id/gatehouse/internal/secret"
-	"github.com/gatehouse-id/gatehouse/internal/store"
 	"github.com/gatehouse-id/gatehouse/internal/store/auditdb"
 	"github.com/gatehouse-id/gatehouse/internal/store/centerdb"
+	"github.com/gatehouse-id/gatehouse/internal/store/storetest"
 )
 
 const (
@@ -99,11 +98,7 @@ func idpMetadata(t *testing.T) []byte {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "center.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.SQLite(t)
 	// Near the real time: the cookie jar drops cookies that expire before
 	// the real now.
 	f := &fixture{t: t, s: centerdb.New(db), now: time.Now().UTC().Truncate(time.Minute), logs: &syncBuffer{},

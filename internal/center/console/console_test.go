@@ -15,7 +15,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -25,8 +24,8 @@ import (
 	"github.com/gatehouse-id/gatehouse/internal/center/console"
 	"github.com/gatehouse-id/gatehouse/internal/center/samlsp"
 	"github.com/gatehouse-id/gatehouse/internal/scim"
-	"github.com/gatehouse-id/gatehouse/internal/store"
 	"github.com/gatehouse-id/gatehouse/internal/store/centerdb"
+	"github.com/gatehouse-id/gatehouse/internal/store/storetest"
 )
 
 const idpSSO = "https://idp.example.test/sso"
@@ -61,11 +60,7 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "center.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.SQLite(t)
 	cs := centerdb.New(db)
 	sp := &samlsp.SP{CenterURL: "https://center.example.test", Store: cs, Users: cs}
 	if _, err := sp.UseExternalIdP(ctx, idpMetadata(t)); err != nil {

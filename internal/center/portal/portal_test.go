@@ -17,7 +17,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -32,8 +31,8 @@ import (
 	"github.com/gatehouse-id/gatehouse/internal/center/portal"
 	"github.com/gatehouse-id/gatehouse/internal/center/samlsp"
 	"github.com/gatehouse-id/gatehouse/internal/scim"
-	"github.com/gatehouse-id/gatehouse/internal/store"
 	"github.com/gatehouse-id/gatehouse/internal/store/centerdb"
+	"github.com/gatehouse-id/gatehouse/internal/store/storetest"
 )
 
 const (
@@ -159,11 +158,7 @@ var tags = map[string]string{
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "center.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.SQLite(t)
 	// The clock is injected but near the real time: the cookie jar drops
 	// cookies that expire before the real now.
 	f := &fixture{t: t, now: time.Now().UTC().Truncate(time.Minute), s: centerdb.New(db), idp: newIdP(t),

@@ -16,7 +16,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -27,8 +26,8 @@ import (
 
 	"github.com/gatehouse-id/gatehouse/internal/center/samlsp"
 	"github.com/gatehouse-id/gatehouse/internal/scim"
-	"github.com/gatehouse-id/gatehouse/internal/store"
 	"github.com/gatehouse-id/gatehouse/internal/store/centerdb"
+	"github.com/gatehouse-id/gatehouse/internal/store/storetest"
 )
 
 const (
@@ -100,11 +99,7 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	keys()
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "center.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.SQLite(t)
 	f := &fixture{t: t, now: time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC), db: centerdb.New(db),
 		logs: &bytes.Buffer{}, users: map[string]string{}}
 	f.sp = &samlsp.SP{CenterURL: centerURL, Store: f.db, Users: f.db, Now: func() time.Time { return f.now },

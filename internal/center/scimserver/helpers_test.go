@@ -7,13 +7,13 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/internal/center"
 	"github.com/gatehouse-id/gatehouse/internal/store"
 	"github.com/gatehouse-id/gatehouse/internal/store/centerdb"
+	"github.com/gatehouse-id/gatehouse/internal/store/storetest"
 )
 
 // testServer is a real SCIM server over HTTP on 127.0.0.1, on a SQLite
@@ -29,10 +29,7 @@ type testServer struct {
 func newTestServer(t testing.TB) *testServer {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "gatehouse.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := storetest.SQLite(t)
 	cs := centerdb.New(db)
 	tok, secret := center.NewSCIMToken(time.Now())
 	if err := cs.CreateSCIMToken(ctx, tok, time.Now()); err != nil {
@@ -41,10 +38,7 @@ func newTestServer(t testing.TB) *testServer {
 	mux := http.NewServeMux()
 	(&Handler{Store: cs}).Mount(mux)
 	srv := httptest.NewServer(mux)
-	t.Cleanup(func() {
-		srv.Close()
-		db.Close()
-	})
+	t.Cleanup(srv.Close) // before the database closes (cleanups run last-in first-out)
 	return &testServer{t: t, URL: srv.URL + Prefix, Token: secret, Store: cs, DB: db}
 }
 

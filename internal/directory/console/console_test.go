@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -28,12 +27,12 @@ import (
 	"github.com/gatehouse-id/gatehouse/internal/governance/reviews"
 	"github.com/gatehouse-id/gatehouse/internal/provisioning"
 	"github.com/gatehouse-id/gatehouse/internal/secret"
-	"github.com/gatehouse-id/gatehouse/internal/store"
 	"github.com/gatehouse-id/gatehouse/internal/store/auditdb"
 	"github.com/gatehouse-id/gatehouse/internal/store/directorydb"
 	"github.com/gatehouse-id/gatehouse/internal/store/governancedb"
 	"github.com/gatehouse-id/gatehouse/internal/store/provisioningdb"
 	"github.com/gatehouse-id/gatehouse/internal/store/reviewsdb"
+	"github.com/gatehouse-id/gatehouse/internal/store/storetest"
 )
 
 // These tests drive the directory console over real HTTP: the sign-in
@@ -69,11 +68,7 @@ type env struct {
 // running.
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "directory.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.SQLite(t)
 	box, err := secret.NewBox(make([]byte, 32))
 	if err != nil {
 		t.Fatal(err)

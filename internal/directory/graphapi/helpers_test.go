@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +18,7 @@ import (
 	"github.com/gatehouse-id/gatehouse/internal/store"
 	"github.com/gatehouse-id/gatehouse/internal/store/auditdb"
 	"github.com/gatehouse-id/gatehouse/internal/store/directorydb"
+	"github.com/gatehouse-id/gatehouse/internal/store/storetest"
 )
 
 // clock is a settable time for the handler.
@@ -59,10 +59,7 @@ var t0 = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 func newTestServer(t testing.TB, options ...func(h *Handler, db *store.DB)) *testServer {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "gatehouse.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := storetest.SQLite(t)
 	ds := directorydb.New(db)
 	bearer, err := NewAPIToken(ctx, ds, "test", t0)
 	if err != nil {
@@ -77,10 +74,7 @@ func newTestServer(t testing.TB, options ...func(h *Handler, db *store.DB)) *tes
 	}
 	h.Mount(mux)
 	srv := httptest.NewServer(mux)
-	t.Cleanup(func() {
-		srv.Close()
-		db.Close()
-	})
+	t.Cleanup(srv.Close) // before the database closes (cleanups run last-in first-out)
 	return &testServer{t: t, Root: srv.URL, URL: srv.URL + Prefix, Bearer: bearer, Store: ds, DB: db, Clock: clk, Audit: trail}
 }
 

@@ -34,8 +34,8 @@ import (
 	"github.com/gatehouse-id/gatehouse/internal/directory"
 	"github.com/gatehouse-id/gatehouse/internal/directory/samlidp"
 	"github.com/gatehouse-id/gatehouse/internal/secret"
-	"github.com/gatehouse-id/gatehouse/internal/store"
 	"github.com/gatehouse-id/gatehouse/internal/store/directorydb"
+	"github.com/gatehouse-id/gatehouse/internal/store/storetest"
 	"github.com/gatehouse-id/gatehouse/internal/testenv"
 )
 
@@ -113,11 +113,7 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "directory.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.SQLite(t)
 	dir := directorydb.New(db)
 	key := make([]byte, 32)
 	rand.Read(key)

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -20,10 +19,10 @@ import (
 	"github.com/gatehouse-id/gatehouse/internal/governance/myaccess"
 	"github.com/gatehouse-id/gatehouse/internal/governance/reviews"
 	"github.com/gatehouse-id/gatehouse/internal/secret"
-	"github.com/gatehouse-id/gatehouse/internal/store"
 	"github.com/gatehouse-id/gatehouse/internal/store/directorydb"
 	"github.com/gatehouse-id/gatehouse/internal/store/governancedb"
 	"github.com/gatehouse-id/gatehouse/internal/store/reviewsdb"
+	"github.com/gatehouse-id/gatehouse/internal/store/storetest"
 )
 
 const password = "correct horse battery staple"
@@ -41,11 +40,7 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "gatehouse.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.SQLite(t)
 	box, err := secret.NewBox(make([]byte, 32))
 	if err != nil {
 		t.Fatal(err)

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -21,9 +20,9 @@ import (
 	"github.com/gatehouse-id/gatehouse/internal/directory/signin"
 	"github.com/gatehouse-id/gatehouse/internal/governance"
 	"github.com/gatehouse-id/gatehouse/internal/governance/pimapi"
-	"github.com/gatehouse-id/gatehouse/internal/store"
 	"github.com/gatehouse-id/gatehouse/internal/store/directorydb"
 	"github.com/gatehouse-id/gatehouse/internal/store/governancedb"
+	"github.com/gatehouse-id/gatehouse/internal/store/storetest"
 )
 
 var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
@@ -38,14 +37,11 @@ type fixture struct {
 }
 
 func setup(t *testing.T) *fixture {
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "pim.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.SQLite(t)
 	f := &fixture{t: t, dir: directorydb.New(db), now: t0}
 	clock := func() time.Time { return f.now }
 	f.svc = &governance.Service{Store: governancedb.New(db), Dir: f.dir, Now: clock}
+	var err error
 	f.admin, err = graphapi.NewAPIToken(context.Background(), f.dir, "admin", t0)
 	if err != nil {
 		t.Fatal(err)

@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -24,9 +23,9 @@ import (
 	"github.com/gatehouse-id/gatehouse/internal/directory/signin"
 	"github.com/gatehouse-id/gatehouse/internal/governance/reviewapi"
 	"github.com/gatehouse-id/gatehouse/internal/governance/reviews"
-	"github.com/gatehouse-id/gatehouse/internal/store"
 	"github.com/gatehouse-id/gatehouse/internal/store/directorydb"
 	"github.com/gatehouse-id/gatehouse/internal/store/reviewsdb"
+	"github.com/gatehouse-id/gatehouse/internal/store/storetest"
 )
 
 var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
@@ -40,15 +39,12 @@ type fixture struct {
 }
 
 func setup(t *testing.T) *fixture {
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "r.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.SQLite(t)
 	f := &fixture{t: t, dir: directorydb.New(db), now: t0}
 	clock := func() time.Time { return f.now }
 	rs := reviewsdb.New(db)
 	svc := &reviews.Service{Store: rs, Dir: f.dir, SignIns: rs, Now: clock, Logger: slog.New(slog.DiscardHandler)}
+	var err error
 	if f.admin, err = graphapi.NewAPIToken(context.Background(), f.dir, "admin", t0); err != nil {
 		t.Fatal(err)
 	}

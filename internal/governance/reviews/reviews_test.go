@@ -17,9 +17,9 @@ import (
 	"github.com/gatehouse-id/gatehouse/internal/audit"
 	"github.com/gatehouse-id/gatehouse/internal/directory"
 	"github.com/gatehouse-id/gatehouse/internal/governance/reviews"
-	"github.com/gatehouse-id/gatehouse/internal/store"
 	"github.com/gatehouse-id/gatehouse/internal/store/directorydb"
 	"github.com/gatehouse-id/gatehouse/internal/store/reviewsdb"
+	"github.com/gatehouse-id/gatehouse/internal/store/storetest"
 )
 
 var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
@@ -63,11 +63,7 @@ type fixture struct {
 
 func setup(t *testing.T) *fixture {
 	ctx := context.Background()
-	db, err := store.Open(ctx, t.TempDir()+"/reviews.db")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.SQLite(t)
 	f := &fixture{t: t, ctx: ctx, dir: directorydb.New(db), audit: &recorder{}, now: t0}
 	rs := reviewsdb.New(db)
 	f.svc = &reviews.Service{Store: rs, Dir: f.dir, SignIns: rs, Audit: f.audit, Now: func() time.Time { return f.now },

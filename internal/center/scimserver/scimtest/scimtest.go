@@ -4,14 +4,13 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/internal/center"
 	"github.com/gatehouse-id/gatehouse/internal/center/scimserver"
-	"github.com/gatehouse-id/gatehouse/internal/store"
 	"github.com/gatehouse-id/gatehouse/internal/store/centerdb"
+	"github.com/gatehouse-id/gatehouse/internal/store/storetest"
 )
 
 // Server is a running SCIM server.
@@ -32,11 +31,7 @@ type Server struct {
 func Start(t testing.TB, wrap func(http.Handler) http.Handler) *Server {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "center.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.SQLite(t)
 	cs := centerdb.New(db)
 	tok, bearer := center.NewSCIMToken(time.Now())
 	if err := cs.CreateSCIMToken(ctx, tok, time.Now()); err != nil {
